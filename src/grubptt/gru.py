@@ -1,0 +1,395 @@
+"""Forward pass (9.17), loss (9.18) and full BPTT (9.22) of the many-to-many GRU.
+
+Row-vector convention (the textbook mixes row and column forms): x^(t) is 1×D,
+h^(t) is 1×H and, for t = 0..T,
+
+    a_z = x Wz + h^(t-1) Uz + bz        z = σ(a_z)
+    a_r = x Wr + h^(t-1) Ur + br        r = σ(a_r)
+    a_h = x W + (r ⊙ h^(t-1)) U + b     ĥ = tanh(a_h)      (``hh`` in code)
+    h^(t) = (1 − z) ⊙ h^(t-1) + z ⊙ ĥ
+    ŷ = h^(t) V + c                     y = g(ŷ)           (``yhat``, ``y``)
+
+h^(-1) is the initial state (zeros unless given).  Arrays are stored
+time-major, (T+1, N, ·), so that one step is one contiguous slice; the cache
+hands them out in the caller's layout, (T+1, ·) or (N, T+1, ·).
+
+Chapters: the forward pass (``book/02_forward.ipynb``); the terms of (9.22)
+(``book/04``–``07``); their assembly (``book/08_assembling.ipynb``); parameter
+gradients (``book/09_parameter_gradients.ipynb``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .activations import check_output_name, output_fns, sigmoid
+from .numeric import numerical_gradient, relative_error
+from .params import GRUParams
+from .validation import check_h0, check_params, check_sequence, check_targets
+
+__all__ = [
+    "GRUCache", "GRUGrads", "GRUStep", "TERMS", "PATHS", "forward", "loss", "backward",
+    "gru_step", "gru_step_split", "step_jacobian", "term_check", "TermCheck",
+]
+
+#: The five terms of eq. (9.22), in the order the textbook prints them.
+TERMS: tuple[str, ...] = ("grad_dense", "update_gate", "candidate", "reset_gate", "carry")
+#: Recurrent path of (9.22) → the argument of :func:`gru_step_split` that carries it.
+PATHS: dict[str, str] = {"update_gate": "h_z", "candidate": "h_c", "reset_gate": "h_r", "carry": "h_carry"}
+
+
+def _user(arr: np.ndarray, batched: bool) -> np.ndarray:
+    """Time-major (T+1, N, ·) → (N, T+1, ·) when batched, else (T+1, ·)."""
+    return np.swapaxes(arr, 0, 1) if batched else arr[:, 0]
+
+
+@dataclass
+class GRUCache:
+    """Everything the forward pass computed, for the backward pass and the chapters.
+
+    Public attributes are in the caller's layout: ``x`` (T+1, D) or (N, T+1, D);
+    ``a_z a_r a_h z r hh h h_prev`` (T+1, H) or (N, T+1, H), where ``h_prev[t]``
+    is h^(t-1); ``yhat y`` (T+1, O) or (N, T+1, O); ``h0`` (H,) or (N, H).
+    """
+
+    output: str
+    batched: bool
+    x_tm: np.ndarray      # (T+1, N, D)
+    A_tm: np.ndarray      # (T+1, N, 3H): [a_z | a_r | a_h]
+    G_tm: np.ndarray      # (T+1, N, 3H): [z | r | ĥ]
+    h_tm: np.ndarray      # (T+2, N, H): h^(-1), h^(0), ..., h^(T)
+    rh_tm: np.ndarray     # (T+1, N, H): r^(t) ⊙ h^(t-1), the input of U
+    y_tm: np.ndarray      # (T+1, N, O)
+    yhat_tm: np.ndarray   # (T+1, N, O)
+
+    @property
+    def T(self) -> int:
+        return self.x_tm.shape[0] - 1
+
+    @property
+    def N(self) -> int:
+        return self.x_tm.shape[1]
+
+    @property
+    def H(self) -> int:
+        return self.h_tm.shape[2]
+
+    def _part(self, arr: np.ndarray, k: int) -> np.ndarray:
+        H = self.H
+        return _user(arr[:, :, k * H:(k + 1) * H], self.batched)
+
+    x = property(lambda s: _user(s.x_tm, s.batched))
+    a_z = property(lambda s: s._part(s.A_tm, 0))
+    a_r = property(lambda s: s._part(s.A_tm, 1))
+    a_h = property(lambda s: s._part(s.A_tm, 2))
+    z = property(lambda s: s._part(s.G_tm, 0))
+    r = property(lambda s: s._part(s.G_tm, 1))
+    hh = property(lambda s: s._part(s.G_tm, 2))
+    h = property(lambda s: _user(s.h_tm[1:], s.batched))
+    h_prev = property(lambda s: _user(s.h_tm[:-1], s.batched))
+    yhat = property(lambda s: _user(s.yhat_tm, s.batched))
+    y = property(lambda s: _user(s.y_tm, s.batched))
+    h0 = property(lambda s: s.h_tm[0] if s.batched else s.h_tm[0, 0])
+
+
+def forward(params: GRUParams, x: np.ndarray, h0: np.ndarray | None = None, *,
+            output: str = "identity") -> GRUCache:
+    """Run eq. (9.17) over t = 0..T.
+
+    x: (T+1, D) or batched (N, T+1, D); h0: (H,) or (N, H), zeros if None;
+    output: g, one of "identity", "sigmoid", "tanh".  Computation is in
+    ``params.dtype`` (x and h0 are converted to it).
+    """
+    check_params(params, params.expected_shapes())
+    check_output_name(output)
+    D, H = params.input_size, params.hidden_size
+    dt = params.dtype
+    x_tm, batched = check_sequence(x, D, dt)
+    T1, N = x_tm.shape[:2]
+    h_tm = np.empty((T1 + 1, N, H), dtype=dt)
+    h_tm[0] = check_h0(h0, N, H, batched, dt)
+
+    # The input projections of all steps do not depend on h: one GEMM for all t and all gates.
+    W3 = np.concatenate([params.Wz, params.Wr, params.W], axis=1)        # (D, 3H)
+    b3 = np.concatenate([params.bz, params.br, params.b])                # (3H,)
+    A = (x_tm.reshape(T1 * N, D) @ W3).reshape(T1, N, 3 * H)
+    A += b3
+    Uzr = np.concatenate([params.Uz, params.Ur], axis=1)                 # (H, 2H)
+    G = np.empty_like(A)
+    rh = np.empty((T1, N, H), dtype=dt)
+    for t in range(T1):
+        hp = h_tm[t]
+        A[t, :, :2 * H] += hp @ Uzr                                      # a_z, a_r
+        G[t, :, :2 * H] = sigmoid(A[t, :, :2 * H])                       # z, r
+        np.multiply(G[t, :, H:2 * H], hp, out=rh[t])                     # r ⊙ h^(t-1)
+        A[t, :, 2 * H:] += rh[t] @ params.U                              # a_h
+        hh = np.tanh(A[t, :, 2 * H:], out=G[t, :, 2 * H:])
+        # h = (1 − z) ⊙ hp + z ⊙ ĥ, written as hp + z ⊙ (ĥ − hp)
+        np.add(hp, G[t, :, :H] * (hh - hp), out=h_tm[t + 1])
+
+    O = params.output_size
+    yhat = (h_tm[1:].reshape(T1 * N, H) @ params.V).reshape(T1, N, O) + params.c
+    g, _ = output_fns(output)
+    return GRUCache(output=output, batched=batched, x_tm=x_tm, A_tm=A, G_tm=G, h_tm=h_tm,
+                    rh_tm=rh, y_tm=g(yhat), yhat_tm=yhat)
+
+
+def loss(cache, Y: np.ndarray) -> float:
+    """Eq. (9.18): L = Σ_t ½‖y^(t) − Y^(t)‖², summed over steps, outputs and sequences.
+
+    Works for any cache with a ``y`` attribute (GRU or SimpleRNN).  Y has the shape of y.
+    """
+    Y = check_targets(Y, cache.y.shape, cache.y.dtype)
+    diff = cache.y - Y
+    return float(0.5 * np.sum(diff * diff))
+
+
+@dataclass
+class GRUGrads:
+    """Result of :func:`backward`.
+
+    ``params``: dL/dθ for the 11 arrays; ``dh``: dL/dh^(t), eq. (9.22), shaped like
+    ``cache.h``; ``terms``: the five terms of (9.22) at every t (keys ``TERMS``),
+    each shaped like ``dh`` and summing to it, or None if not requested;
+    ``dh0``: dL/dh^(-1), shaped like ``cache.h0``; ``dx``: dL/dx, shaped like ``cache.x``.
+    """
+
+    params: GRUParams
+    dh: np.ndarray
+    terms: dict[str, np.ndarray] | None
+    dh0: np.ndarray
+    dx: np.ndarray
+    Y: np.ndarray
+
+    @property
+    def grad_dense(self) -> np.ndarray:
+        """grad_dense^(t) = ∂L^(t)/∂h^(t) of eq. (9.21), shaped like ``dh``."""
+        return self.terms["grad_dense"] if self.terms is not None else self._grad_dense
+
+    _grad_dense: np.ndarray | None = None
+
+
+def _step_back(delta, z, r, hh, hp, params: GRUParams, split: bool):
+    """Back through one step: from δ = dL/dh^(t+1) (gates of step t+1) to h^(t).
+
+    Returns (d_az, d_ar, d_ah, terms) where terms maps each recurrent path of
+    (9.22) to its contribution when ``split``; otherwise it is their sum (one
+    fused GEMM for the two gates instead of two).
+    """
+    d_az = delta * (hh - hp) * z * (1.0 - z)          # δ ⊙ (ĥ − h) ⊙ σ'(a_z)
+    d_ah = delta * z * (1.0 - hh * hh)                 # δ ⊙ z ⊙ tanh'(a_h)
+    g = d_ah @ params.U.T                              # dL/d(r ⊙ h)
+    d_ar = g * hp * r * (1.0 - r)                      # ⊙ h ⊙ σ'(a_r)
+    carry = delta * (1.0 - z)
+    candidate = g * r
+    if split:
+        return d_az, d_ar, d_ah, {"update_gate": d_az @ params.Uz.T, "candidate": candidate,
+                                  "reset_gate": d_ar @ params.Ur.T, "carry": carry}
+    gates = np.concatenate([d_az, d_ar], axis=-1) @ np.concatenate([params.Uz, params.Ur], axis=1).T
+    return d_az, d_ar, d_ah, carry + candidate + gates
+
+
+def _bptt(params: GRUParams, cache: GRUCache, grad_dense_tm: np.ndarray, split: bool):
+    """The recursion (9.22) for given grad_dense^(t), (T+1, N, H).
+
+    Returns dh (T+1, N, H), the recurrent terms (dict of (T+1, N, H)) or None,
+    dA (T+1, N, 3H) = [d a_z | d a_r | d a_h] and dh^(-1) (N, H).
+    """
+    H = cache.H
+    T1 = cache.T + 1
+    G, h_tm = cache.G_tm, cache.h_tm
+    dh = np.empty_like(grad_dense_tm)
+    dA = np.empty_like(cache.A_tm)
+    terms = {k: np.zeros_like(dh) for k in PATHS} if split else None
+    dh[T1 - 1] = grad_dense_tm[T1 - 1]                 # base case t = T
+    for t in range(T1 - 1, -1, -1):                    # δ = dh^(t); gates of step t
+        z, r, hh = G[t, :, :H], G[t, :, H:2 * H], G[t, :, 2 * H:]
+        d_az, d_ar, d_ah, back = _step_back(dh[t], z, r, hh, h_tm[t], params, split)
+        dA[t, :, :H], dA[t, :, H:2 * H], dA[t, :, 2 * H:] = d_az, d_ar, d_ah
+        if split:
+            for k, v in back.items():
+                if t > 0:
+                    terms[k][t - 1] = v
+            back = back["update_gate"] + back["candidate"] + back["reset_gate"] + back["carry"]
+        if t > 0:
+            np.add(grad_dense_tm[t - 1], back, out=dh[t - 1])
+        else:
+            dh_init = back                              # dL/dh^(-1): no dense layer there
+    return dh, terms, dA, dh_init
+
+
+def backward(params: GRUParams, cache: GRUCache, Y: np.ndarray, *, terms: bool = True) -> GRUGrads:
+    """BPTT: dL/dθ, dh^(t) of eq. (9.22) with its five terms, dL/dh^(-1) and dL/dx.
+
+    ``terms=False`` skips storing the five terms separately (slightly faster).
+    """
+    check_params(params, params.expected_shapes())
+    D, H, O = params.input_size, params.hidden_size, params.output_size
+    if cache.x_tm.shape[2] != D or cache.H != H or cache.y_tm.shape[2] != O:
+        raise ValueError(f"cache was computed with other sizes than params (D={D}, H={H}, O={O})")
+    T1, N = cache.T + 1, cache.N
+    Y_user = check_targets(Y, cache.y.shape, params.dtype)
+    Y_tm = Y_user[:, None] if not cache.batched else np.swapaxes(Y_user, 0, 1)
+
+    _, dg = output_fns(cache.output)
+    dyhat = (cache.y_tm - Y_tm) * dg(cache.y_tm)                             # (T+1, N, O)
+    dyhat_flat = dyhat.reshape(T1 * N, O)
+    grad_dense = (dyhat_flat @ params.V.T).reshape(T1, N, H)                 # eq. (9.21)
+
+    dh, rec_terms, dA, dh_init = _bptt(params, cache, grad_dense, split=terms)
+
+    # Parameter gradients: every step's contribution in one GEMM per weight.
+    dA_flat = dA.reshape(T1 * N, 3 * H)
+    dW3 = cache.x_tm.reshape(T1 * N, D).T @ dA_flat                          # (D, 3H)
+    db3 = dA_flat.sum(axis=0)
+    hprev_flat = cache.h_tm[:-1].reshape(T1 * N, H)
+    dUzr = hprev_flat.T @ dA_flat[:, :2 * H]
+    dU = cache.rh_tm.reshape(T1 * N, H).T @ dA_flat[:, 2 * H:]
+    dV = cache.h_tm[1:].reshape(T1 * N, H).T @ dyhat_flat
+    dx = (dA_flat @ np.concatenate([params.Wz, params.Wr, params.W], axis=1).T).reshape(T1, N, D)
+
+    grads = GRUParams(
+        Wz=dW3[:, :H], Uz=dUzr[:, :H], bz=db3[:H],
+        Wr=dW3[:, H:2 * H], Ur=dUzr[:, H:], br=db3[H:2 * H],
+        W=dW3[:, 2 * H:], U=dU, b=db3[2 * H:],
+        V=dV, c=dyhat_flat.sum(axis=0),
+    )
+    b = cache.batched
+    term_arrays = None
+    if terms:
+        term_arrays = {"grad_dense": _user(grad_dense, b)}
+        term_arrays.update({k: _user(rec_terms[k], b) for k in PATHS})
+        term_arrays = {k: term_arrays[k] for k in TERMS}
+    return GRUGrads(params=grads, dh=_user(dh, b), terms=term_arrays,
+                    dh0=dh_init if b else dh_init[0], dx=_user(dx, b), Y=Y_user,
+                    _grad_dense=_user(grad_dense, b))
+
+
+# ----------------------------------------------------------------------------------------
+# One step, and one step with its four uses of h^(t) separated.
+
+
+@dataclass
+class GRUStep:
+    """The intermediates of one step (each (H,) or (N, H))."""
+
+    a_z: np.ndarray
+    a_r: np.ndarray
+    a_h: np.ndarray
+    z: np.ndarray
+    r: np.ndarray
+    hh: np.ndarray
+    h: np.ndarray
+
+
+def gru_step(params: GRUParams, x_t: np.ndarray, h_prev: np.ndarray) -> GRUStep:
+    """One step of (9.17), written literally: x_t (D,) or (N, D), h_prev (H,) or (N, H)."""
+    s = gru_step_split(params, x_t, h_prev, h_prev, h_prev, h_prev, full=True)
+    return s
+
+
+def gru_step_split(params: GRUParams, x_t: np.ndarray, h_z: np.ndarray, h_r: np.ndarray,
+                   h_c: np.ndarray, h_carry: np.ndarray, *, full: bool = False):
+    """One GRU step in which each of the four uses of h^(t) is its own argument.
+
+        a_z = x Wz + h_z Uz + bz,  a_r = x Wr + h_r Ur + br,
+        a_h = x W + (r ⊙ h_c) U + b,  h = (1 − z) ⊙ h_carry + z ⊙ ĥ.
+
+    With all four equal to h^(t) this is the ordinary step.  The derivative of
+    the new h with respect to one argument alone is one recurrent path of
+    (9.22): h_z → update gate, h_c → candidate, h_r → reset gate, h_carry → carry
+    (see :data:`PATHS`).  Returns the new h, or a :class:`GRUStep` when ``full``.
+    """
+    x_t = np.asarray(x_t)
+    D, H = params.input_size, params.hidden_size
+    if x_t.shape[-1:] != (D,) or x_t.ndim not in (1, 2):
+        raise ValueError(f"x_t must have shape ({D},) or (N, {D}), got {x_t.shape}")
+    want = (H,) if x_t.ndim == 1 else (x_t.shape[0], H)
+    for name, v in (("h_z", h_z), ("h_r", h_r), ("h_c", h_c), ("h_carry", h_carry)):
+        if np.shape(v) != want:
+            raise ValueError(f"{name} must have shape {want}, got {np.shape(v)}")
+    a_z = x_t @ params.Wz + h_z @ params.Uz + params.bz
+    a_r = x_t @ params.Wr + h_r @ params.Ur + params.br
+    z, r = sigmoid(a_z), sigmoid(a_r)
+    a_h = x_t @ params.W + (r * h_c) @ params.U + params.b
+    hh = np.tanh(a_h)
+    h = (1.0 - z) * h_carry + z * hh
+    return GRUStep(a_z, a_r, a_h, z, r, hh, h) if full else h
+
+
+def _at(arr: np.ndarray, t: int, batched: bool) -> np.ndarray:
+    return arr[:, t] if batched else arr[t]
+
+
+def step_jacobian(params: GRUParams, cache: GRUCache, t: int, path: str | None = None) -> np.ndarray:
+    """J = ∂h^(t+1)/∂h^(t), with J[j, i] = ∂h_j^(t+1)/∂h_i^(t), for −1 ≤ t < T.
+
+    Row-vector form: the recurrent part of (9.22) is dh^(t+1) @ J.  ``path``
+    (a key of :data:`PATHS`) gives the Jacobian of that path alone; the four
+    add up to J.  Shape (H, H), or (N, H, H) for a batched cache.
+    """
+    if not -1 <= t < cache.T:
+        raise ValueError(f"t must satisfy -1 <= t < T = {cache.T}, got {t}")
+    if path is not None and path not in PATHS:
+        raise ValueError(f"path must be one of {sorted(PATHS)} or None, got {path!r}")
+    H = cache.H
+    s = t + 1  # gates are those of step t+1
+    G = cache.G_tm[s][:, None, :]                      # (N, 1, 3H): broadcasts over rows
+    z, r, hh = G[..., :H], G[..., H:2 * H], G[..., 2 * H:]
+    hp = cache.h_tm[s][:, None, :]
+    eye = np.broadcast_to(np.eye(H, dtype=cache.h_tm.dtype), (cache.N, H, H))
+    _, _, _, paths = _step_back(eye, z, r, hh, hp, params, split=True)
+    J = paths[path] if path is not None else sum(paths.values())
+    return J if cache.batched else J[0]
+
+
+@dataclass
+class TermCheck:
+    """One term of (9.22) at one t: the formula's value, central differences, their relative error."""
+
+    term: str
+    t: int
+    analytic: np.ndarray
+    numeric: np.ndarray
+    rel_err: float
+
+
+def term_check(params: GRUParams, cache: GRUCache, grads: GRUGrads, term: str, t: int,
+               *, eps: float = 1e-6) -> TermCheck:
+    """Check one term of (9.22) at step t against central differences.
+
+    grad_dense: differentiate L^(t) = ½‖g(h V + c) − Y^(t)‖² with respect to h^(t).
+    A recurrent path: differentiate dh^(t+1) · gru_step_split(...) with respect to
+    the one argument that carries the path, all four held at h^(t).  At t = T the
+    recurrent terms are zero (nothing follows h^(T)).  Unbatched caches only.
+    """
+    if cache.batched:
+        raise ValueError("term_check takes an unbatched cache (x of shape (T+1, D))")
+    if term not in TERMS:
+        raise ValueError(f"term must be one of {list(TERMS)}, got {term!r}")
+    if not 0 <= t <= cache.T:
+        raise ValueError(f"t must satisfy 0 <= t <= T = {cache.T}, got {t}")
+    analytic = grads.terms[term][t] if grads.terms is not None else None
+    if analytic is None:
+        raise ValueError("grads has no terms: call backward(..., terms=True)")
+    h_t = np.array(cache.h[t], dtype=np.float64)
+    p64 = params.astype(np.float64)
+    if term == "grad_dense":
+        g, _ = output_fns(cache.output)
+        Y_t = np.asarray(grads.Y[t], dtype=np.float64)
+        numeric = numerical_gradient(lambda h: 0.5 * np.sum((g(h @ p64.V + p64.c) - Y_t) ** 2), h_t, eps)
+    elif t == cache.T:
+        numeric = np.zeros_like(h_t)
+    else:
+        delta = np.asarray(grads.dh[t + 1], dtype=np.float64)
+        x_next = np.asarray(cache.x[t + 1], dtype=np.float64)
+        arg = PATHS[term]
+
+        def f(h_var):
+            hs = {k: (h_var if k == arg else h_t) for k in ("h_z", "h_r", "h_c", "h_carry")}
+            return float(delta @ gru_step_split(p64, x_next, **hs))
+
+        numeric = numerical_gradient(f, h_t.copy(), eps)
+    return TermCheck(term, t, np.asarray(analytic), numeric, relative_error(analytic, numeric))

@@ -1,0 +1,72 @@
+"""Input checks shared by the GRU and the SimpleRNN: clear errors, no silent broadcasting."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["check_params", "check_sequence", "check_h0", "check_targets"]
+
+
+def _finite(arr: np.ndarray, name: str) -> None:
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or inf")
+
+
+def check_params(params, expected: dict[str, tuple[int, ...]]) -> None:
+    """Every array has its expected shape, a float dtype shared by all, and finite values."""
+    dtype = None
+    for name, shape in expected.items():
+        arr = np.asarray(getattr(params, name))
+        if arr.shape != shape:
+            raise ValueError(f"params.{name} must have shape {shape}, got {arr.shape}")
+        if arr.dtype.kind != "f":
+            raise ValueError(f"params.{name} must be a float array, got dtype {arr.dtype}")
+        if dtype is None:
+            dtype = arr.dtype
+        elif arr.dtype != dtype:
+            raise ValueError(f"params.{name} has dtype {arr.dtype}, but the other parameters are {dtype}")
+        _finite(arr, f"params.{name}")
+
+
+def check_sequence(x, D: int, dtype) -> tuple[np.ndarray, bool]:
+    """x as (T+1, D) or (N, T+1, D) → (time-major (T+1, N, D) array, batched flag)."""
+    x = np.asarray(x)
+    if x.ndim not in (2, 3):
+        raise ValueError(f"x must have shape (T+1, {D}) or (N, T+1, {D}), got {x.shape}")
+    if x.shape[-1] != D:
+        raise ValueError(f"x must have last dimension D = {D} (params.Wz is {D}×H), got shape {x.shape}")
+    if x.shape[-2] < 1:
+        raise ValueError(f"x must hold at least one step (T >= 0, T+1 >= 1), got shape {x.shape}")
+    if x.ndim == 3 and x.shape[0] < 1:
+        raise ValueError(f"x must hold at least one sequence (N >= 1), got shape {x.shape}")
+    if x.dtype.kind not in "fiu":
+        raise ValueError(f"x must be numeric, got dtype {x.dtype}")
+    _finite(x, "x")
+    batched = x.ndim == 3
+    xt = x[None] if not batched else x
+    return np.ascontiguousarray(np.swapaxes(xt, 0, 1), dtype=dtype), batched
+
+
+def check_h0(h0, N: int, H: int, batched: bool, dtype) -> np.ndarray:
+    """h^(-1): None → zeros; (H,) for one sequence, (N, H) for a batch → (N, H)."""
+    if h0 is None:
+        return np.zeros((N, H), dtype=dtype)
+    h0 = np.asarray(h0)
+    want = (N, H) if batched else (H,)
+    if h0.shape != want:
+        raise ValueError(f"h0 must have shape {want} (the initial state h^(-1)), got {h0.shape}")
+    _finite(h0, "h0")
+    return np.array(h0.reshape(N, H), dtype=dtype)
+
+
+def check_targets(Y, y_shape: tuple[int, ...], dtype) -> np.ndarray:
+    """Targets Y must have exactly the shape of the outputs y."""
+    Y = np.asarray(Y)
+    if Y.shape != y_shape:
+        raise ValueError(
+            f"Y must have the shape of the outputs y, {y_shape} ((N,) T+1, O), got {Y.shape}"
+        )
+    if Y.dtype.kind not in "fiu":
+        raise ValueError(f"Y must be numeric, got dtype {Y.dtype}")
+    _finite(Y, "Y")
+    return np.asarray(Y, dtype=dtype)
