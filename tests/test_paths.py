@@ -210,3 +210,43 @@ def test_single_step_sequence_has_no_recurrent_terms_to_check():
         paths.check_path(p, cache, grads, "carry")
     # but the step from h^(-1) to h^(0) still has its factors
     assert len(paths.path_factors(p, cache, -1, "carry")) == 1
+
+
+def test_describe_lists_every_factor_without_numbers():
+    ex = paths.example()
+    for path in grubptt.PATHS:
+        factors = paths.path_factors(ex.params, ex.cache, 1, path)
+        table = paths.describe(factors)
+        md, text = table._repr_markdown_(), str(table)
+        assert len(md.splitlines()) == len(factors) + 2
+        assert len(text.splitlines()) == len(factors)
+        for f in factors:
+            assert f"${f.latex}$" in md and f.name in text
+        assert repr(table) == text
+    with pytest.raises(ValueError, match="at least one Factor"):
+        paths.describe([])
+
+
+def test_example_is_seeded_and_consistent():
+    a, b, c = paths.example(3), paths.example(3), paths.example(4)
+    np.testing.assert_array_equal(a.x, b.x)
+    np.testing.assert_array_equal(a.grads.dh, b.grads.dh)
+    assert not np.array_equal(a.x, c.x)
+    assert a.cache.T == 5 and a.x.shape == (6, 3) and a.Y.shape == (6, 2) and a.h0.shape == (4,)
+    np.testing.assert_array_equal(a.cache.h0, a.h0)
+    again = grubptt.backward(a.params, grubptt.forward(a.params, a.x, a.h0), a.Y)
+    np.testing.assert_allclose(again.dh, a.grads.dh, rtol=0, atol=0)
+
+
+def test_example_gate_biases_switch_paths():
+    """bz very negative: z → 0, the carry path becomes (nearly) the identity; br very negative: r → 0."""
+    closed_z = paths.example(bz=-12.0)
+    assert np.all(closed_z.cache.z < 1e-4)
+    J = paths.path_product(paths.path_factors(closed_z.params, closed_z.cache, 2, "carry"))
+    np.testing.assert_allclose(J, np.eye(4), atol=1e-4)
+    closed_r = paths.example(br=-12.0)
+    assert np.all(closed_r.cache.r < 1e-4)
+    J = paths.path_product(paths.path_factors(closed_r.params, closed_r.cache, 2, "candidate"))
+    assert np.abs(J).max() < 1e-4
+    with pytest.raises(ValueError, match="T must be an integer"):
+        paths.example(T=-1)

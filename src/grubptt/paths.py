@@ -27,12 +27,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .activations import sigmoid
-from .gru import PATHS, GRUCache, GRUGrads, step_jacobian
+from .gru import PATHS, GRUCache, GRUGrads, backward, forward, step_jacobian
 from .numeric import relative_error
-from .params import GRUParams
+from .params import GRUParams, init_params
 
-__all__ = ["Factor", "FactorCheck", "PathCheckRow", "PathReport", "path_factors", "path_product",
-           "check_path", "numerical_jacobian", "PATH_CHAINS"]
+__all__ = ["Factor", "FactorCheck", "FactorTable", "PathCheckRow", "PathReport", "Example", "path_factors",
+           "path_product", "describe", "check_path", "numerical_jacobian", "example", "PATH_CHAINS"]
 
 #: The variables each path passes through, from h^(t) to h^(t+1) (forward order).
 PATH_CHAINS: dict[str, tuple[str, ...]] = {
@@ -200,6 +200,37 @@ def path_product(factors: Iterable[Factor]) -> np.ndarray:
 
 
 @dataclass
+class FactorTable:
+    """The factors of a path as a table: Markdown (math rendered by the book) or plain text.
+
+    Shows the symbols, the values and shapes only, no numbers, so the output is the same
+    on every machine.
+    """
+
+    factors: list[Factor]
+
+    def _repr_markdown_(self) -> str:
+        lines = ["| # | Jacobian | value | shape | elementwise |", "|---|---|---|---|---|"]
+        lines += [f"| {i + 1} | ${f.symbol}$ | ${f.latex}$ | {f.shape[0]}×{f.shape[1]} | "
+                  f"{'yes' if f.diagonal else 'no'} |" for i, f in enumerate(self.factors)]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return "\n".join(f"{i + 1}. {f.name:<12} {f.shape[0]}×{f.shape[1]}  "
+                         f"{'diagonal' if f.diagonal else 'full'}" for i, f in enumerate(self.factors))
+
+    __repr__ = __str__
+
+
+def describe(factors: Iterable[Factor]) -> FactorTable:
+    """A printable table of a path's factors (see :class:`FactorTable`)."""
+    factors = list(factors)
+    if not factors:
+        raise ValueError("factors must hold at least one Factor")
+    return FactorTable(factors)
+
+
+@dataclass
 class PathCheckRow:
     """One line of a :class:`PathReport`.
 
@@ -307,3 +338,34 @@ def check_path(params: GRUParams, cache: GRUCache, grads: GRUGrads, path: str,
     if not report.rows:
         raise ValueError(f"no step to check: T = {cache.T} has no recurrent terms (need T >= 1)")
     return report
+
+
+@dataclass
+class Example:
+    """A small seeded problem for the path chapters: parameters, data, forward cache, gradients."""
+
+    params: GRUParams
+    x: np.ndarray        # (T+1, D)
+    h0: np.ndarray       # (H,)
+    Y: np.ndarray        # (T+1, O)
+    cache: GRUCache
+    grads: GRUGrads
+
+
+def example(seed: int = 0, *, T: int = 5, input_size: int = 3, hidden_size: int = 4, output_size: int = 2,
+            output: str = "identity", bz: float = 0.0, br: float = 0.0) -> Example:
+    """A random GRU (:func:`init_params`), sequence, nonzero h^(-1) and targets, run forward and back.
+
+    ``bz``/``br`` fill the update/reset-gate biases (saturate a gate to switch a path on or off).
+    Everything is drawn from ``seed``; same seed, same numbers.  Used by chapters 04–07.
+    """
+    if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 0:
+        raise ValueError(f"T must be an integer >= 0 (the sequence has T+1 steps), got {T!r}")
+    params = init_params(input_size, hidden_size, output_size, seed=seed, bz=bz)
+    params.br = np.full(hidden_size, float(br))
+    rng = np.random.default_rng([seed, 1])   # a stream separate from the parameters'
+    x = rng.standard_normal((T + 1, input_size))
+    h0 = 0.5 * rng.standard_normal(hidden_size)
+    Y = rng.standard_normal((T + 1, output_size))
+    cache = forward(params, x, h0, output=output)
+    return Example(params, x, h0, Y, cache, backward(params, cache, Y))
