@@ -1,0 +1,167 @@
+"""backward() against central differences and an independent autograd reference (eq. 9.17, 9.18, 9.22).
+
+Covers: all 11 parameters, h^(-1) and x; unbatched and batched; T = 0; every output activation;
+nonzero h0; dL/dh^(t) at every t; batched results equal a loop over sequences; the forward cache.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from autograd_reference import GRU_NAMES, gru_reference
+from conftest import FIXED_SEEDS, OUTPUT_NAMES, Problem, assert_rel, central_diff, make_problem, problems
+from hypothesis import given
+
+import grubptt
+
+FD_TOL = 1e-6      # central differences, ε = 1e-6, float64
+AD_TOL = 1e-10     # autograd reference: both exact up to rounding
+
+
+def _run(pr: Problem):
+    cache = grubptt.forward(pr.params, pr.x, pr.h0, output=pr.output)
+    return cache, grubptt.backward(pr.params, cache, pr.Y)
+
+
+def _loss_with(pr: Problem, name: str, value: np.ndarray) -> float:
+    """L with one array (a parameter, ``h0`` or ``x``) replaced by ``value``."""
+    arrays = pr.params.arrays()
+    x, h0 = pr.x, pr.h0
+    if name == "x":
+        x = value
+    elif name == "h0":
+        h0 = value
+    else:
+        arrays[name] = value
+    cache = grubptt.forward(grubptt.GRUParams(**arrays), x, h0, output=pr.output)
+    return grubptt.loss(cache, pr.Y)
+
+
+def check_central_differences(pr: Problem) -> float:
+    _, grads = _run(pr)
+    analytic = {n: getattr(grads.params, n) for n in GRU_NAMES} | {"h0": grads.dh0, "x": grads.dx}
+    inputs = pr.params.arrays() | {"h0": pr.h0, "x": pr.x}
+    worst = 0.0
+    for name, arr in inputs.items():
+        numeric = central_diff(lambda v, name=name: _loss_with(pr, name, v), arr)
+        worst = max(worst, assert_rel(f"dL/d{name}", analytic[name], numeric, FD_TOL, pr.desc))
+    return worst
+
+
+def check_autograd(pr: Problem) -> float:
+    cache, grads = _run(pr)
+    ref = gru_reference(pr.params.arrays(), pr.x, pr.h0, pr.Y, pr.output)
+    worst = assert_rel("loss", np.array(grubptt.loss(cache, pr.Y)), np.array(ref["loss"]), AD_TOL, pr.desc)
+    ours = {n: getattr(grads.params, n) for n in GRU_NAMES} | {"h0": grads.dh0, "x": grads.dx, "dh": grads.dh}
+    for name, arr in ours.items():
+        worst = max(worst, assert_rel(f"dL/d{name}", arr, ref[name], AD_TOL, pr.desc))
+    return worst
+
+
+@given(problems())
+def test_central_differences_random_shapes(pr):
+    check_central_differences(pr)
+
+
+@pytest.mark.parametrize("output", OUTPUT_NAMES)
+@pytest.mark.parametrize("N", [None, 3])
+@pytest.mark.parametrize("T", [0, 1, 5])
+def test_central_differences_fixed(T, N, output):
+    for seed in FIXED_SEEDS[:2]:
+        check_central_differences(make_problem(seed, N=N, T=T, D=3, H=4, O=2, output=output))
+
+
+@given(problems())
+def test_autograd_reference_random_shapes(pr):
+    check_autograd(pr)
+
+
+@pytest.mark.parametrize(("seed", "N", "T", "output"),
+                         list(itertools.product(FIXED_SEEDS, [None, 2], [0, 6], OUTPUT_NAMES)))
+def test_autograd_reference_fixed(seed, N, T, output):
+    check_autograd(make_problem(seed, N=N, T=T, D=4, H=5, O=3, output=output))
+
+
+def test_dh_at_T_is_grad_dense_and_dh_recursion_reaches_h0():
+    """dL/dh^(T) has no recurrent part; dL/dh^(-1) is the recurrent part of a step before t = 0."""
+    pr = make_problem(5, T=4, output="tanh")
+    cache, grads = _run(pr)
+    ref = gru_reference(pr.params.arrays(), pr.x, pr.h0, pr.Y, pr.output)
+    assert_rel("dh[T]", grads.dh[-1], grads.terms["grad_dense"][-1], 0.0, pr.desc)
+    assert_rel("dh0", grads.dh0, ref["h0"], AD_TOL, pr.desc)
+
+
+@pytest.mark.parametrize("output", OUTPUT_NAMES)
+def test_batched_equals_loop_over_sequences(output):
+    pr = make_problem(11, N=3, T=4, D=3, H=4, O=2, output=output)
+    cache, grads = _run(pr)
+    singles = []
+    for n in range(pr.N):
+        c = grubptt.forward(pr.params, pr.x[n], pr.h0[n], output=output)
+        singles.append((c, grubptt.backward(pr.params, c, pr.Y[n])))
+    ctx = pr.desc
+    assert_rel("loss", np.array(grubptt.loss(cache, pr.Y)),
+               np.array(sum(grubptt.loss(c, pr.Y[n]) for n, (c, _) in enumerate(singles))), 1e-13, ctx)
+    for name in GRU_NAMES:
+        assert_rel(f"dL/d{name} (batch vs sum of sequences)", getattr(grads.params, name),
+                   sum(getattr(g.params, name) for _, g in singles), 1e-12, ctx)
+    stacked = {"dh": grads.dh, "dh0": grads.dh0, "dx": grads.dx}
+    for name, arr in stacked.items():
+        assert_rel(f"{name} (batch vs stacked sequences)", arr,
+                   np.stack([getattr(g, name) for _, g in singles]), 1e-12, ctx)
+    for term, arr in grads.terms.items():
+        assert_rel(f"terms[{term!r}] (batch vs stacked)", arr,
+                   np.stack([g.terms[term] for _, g in singles]), 1e-12, ctx)
+    for attr in ("a_z", "a_r", "a_h", "z", "r", "hh", "h", "h_prev", "yhat", "y"):
+        assert_rel(f"cache.{attr} (batch vs stacked)", getattr(cache, attr),
+                   np.stack([getattr(c, attr) for c, _ in singles]), 1e-13, ctx)
+
+
+def test_terms_flag_does_not_change_gradients():
+    pr = make_problem(12, N=2, T=5, output="sigmoid")
+    cache = grubptt.forward(pr.params, pr.x, pr.h0, output=pr.output)
+    with_terms = grubptt.backward(pr.params, cache, pr.Y, terms=True)
+    without = grubptt.backward(pr.params, cache, pr.Y, terms=False)
+    assert without.terms is None
+    for name in GRU_NAMES:
+        assert_rel(f"dL/d{name} (terms=False)", getattr(without.params, name),
+                   getattr(with_terms.params, name), 1e-13, pr.desc)
+    for name in ("dh", "dh0", "dx", "grad_dense"):
+        assert_rel(f"{name} (terms=False)", getattr(without, name), getattr(with_terms, name), 1e-13, pr.desc)
+
+
+@pytest.mark.parametrize("N", [None, 2])
+def test_forward_cache_matches_literal_steps(N):
+    """The cache's intermediates equal eq. (9.17) applied one step at a time with gru_step."""
+    pr = make_problem(13, N=N, T=3, output="tanh")
+    cache = grubptt.forward(pr.params, pr.x, pr.h0, output=pr.output)
+    p = pr.params
+    x_t = (lambda t: pr.x[:, t]) if N else (lambda t: pr.x[t])
+    at = (lambda a, t: a[:, t]) if N else (lambda a, t: a[t])
+    h = pr.h0
+    assert_rel("cache.h0", cache.h0, pr.h0, 0.0, pr.desc)
+    for t in range(pr.x.shape[-2]):
+        assert_rel(f"cache.h_prev[{t}]", at(cache.h_prev, t), h, 1e-14, pr.desc)
+        s = grubptt.gru_step(p, x_t(t), h)
+        for attr in ("a_z", "a_r", "a_h", "z", "r", "hh", "h"):
+            assert_rel(f"cache.{attr}[{t}]", at(getattr(cache, attr), t), getattr(s, attr), 1e-13, pr.desc)
+        # eq. (9.17) spelled out, independent of gru_step
+        z = 1.0 / (1.0 + np.exp(-(x_t(t) @ p.Wz + h @ p.Uz + p.bz)))
+        r = 1.0 / (1.0 + np.exp(-(x_t(t) @ p.Wr + h @ p.Ur + p.br)))
+        hh = np.tanh(x_t(t) @ p.W + (r * h) @ p.U + p.b)
+        h = (1.0 - z) * h + z * hh
+        assert_rel(f"cache.h[{t}] (literal 9.17)", at(cache.h, t), h, 1e-13, pr.desc)
+        assert_rel(f"cache.y[{t}]", at(cache.y, t), np.tanh(h @ p.V + p.c), 1e-13, pr.desc)
+    Y = pr.Y
+    assert_rel("loss (eq. 9.18)", np.array(grubptt.loss(cache, Y)),
+               np.array(0.5 * np.sum((cache.y - Y) ** 2)), 1e-14, pr.desc)
+
+
+def test_h0_none_means_zero_initial_state():
+    pr = make_problem(14, N=2, T=2)
+    a = grubptt.forward(pr.params, pr.x, None)
+    b = grubptt.forward(pr.params, pr.x, np.zeros_like(pr.h0))
+    assert np.array_equal(a.h0, np.zeros_like(pr.h0))
+    assert_rel("h (h0=None vs zeros)", a.h, b.h, 0.0, pr.desc)
