@@ -149,3 +149,16 @@ def rnn_step_jacobian(params: dict, x_next, h_t, activation: str = "tanh") -> np
         return anp.reshape(rnn_cell(P, x_col, anp.reshape(h_var, (-1, 1)), activation), (-1,))
 
     return jacobian(f)(np.asarray(h_t, dtype=np.float64).copy())
+
+
+def grad_dense(params: dict, h_t, Y_t, output: str = "identity") -> np.ndarray:
+    """grad_dense^(t) = ∂L^(t)/∂h^(t) of eq. (9.21), L^(t) = ½‖g(V h + c) − Y^(t)‖² (column form), (H,)."""
+    V = np.asarray(params["V"], dtype=np.float64).T
+    c = np.asarray(params["c"], dtype=np.float64)
+    Y_t = np.asarray(Y_t, dtype=np.float64)
+
+    def L_t(h):
+        diff = _OUTPUT[output](V @ h + c) - Y_t
+        return 0.5 * anp.sum(diff * diff)
+
+    return grad(L_t)(np.asarray(h_t, dtype=np.float64).copy())

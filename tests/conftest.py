@@ -19,11 +19,11 @@ import grubptt
 
 # Property tests are reproducible by default (derandomize) and write no example database into
 # the work tree; HYPOTHESIS_PROFILE=thorough explores more, with fresh randomness.
-settings.register_profile("default", max_examples=20, deadline=None, derandomize=True, database=None,
+settings.register_profile("grubptt", max_examples=20, deadline=None, derandomize=True, database=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("thorough", max_examples=300, deadline=None, database=None,
                           suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "grubptt"))
 
 OUTPUT_NAMES = ("identity", "sigmoid", "tanh")
 FIXED_SEEDS = (0, 1, 2024)
