@@ -9,6 +9,8 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from .validation import matrix_dim
+
 __all__ = ["GRUParams", "init_params", "PARAM_NAMES"]
 
 PARAM_NAMES: tuple[str, ...] = ("Wz", "Uz", "bz", "Wr", "Ur", "br", "W", "U", "b", "V", "c")
@@ -40,15 +42,15 @@ class GRUParams:
 
     @property
     def input_size(self) -> int:
-        return int(np.shape(self.Wz)[0])
+        return matrix_dim(self.Wz, 0, "Wz", "(D, H)")
 
     @property
     def hidden_size(self) -> int:
-        return int(np.shape(self.Uz)[0])
+        return matrix_dim(self.Uz, 0, "Uz", "(H, H)")
 
     @property
     def output_size(self) -> int:
-        return int(np.shape(self.V)[1])
+        return matrix_dim(self.V, 1, "V", "(H, O)")
 
     @property
     def dtype(self) -> np.dtype:

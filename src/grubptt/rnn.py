@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from .activations import check_output_name, output_fns, sigmoid
-from .validation import check_h0, check_params, check_sequence, check_targets
+from .validation import check_h0, check_params, check_sequence, check_targets, matrix_dim
 
 __all__ = ["RNNParams", "RNNCache", "RNNGrads", "init_rnn_params", "rnn_forward", "rnn_backward",
            "RNN_TERMS", "rnn_step_jacobian"]
@@ -36,9 +36,9 @@ class RNNParams:
 
     names = ("W", "U", "b", "V", "c")
 
-    input_size = property(lambda s: int(np.shape(s.W)[0]))
-    hidden_size = property(lambda s: int(np.shape(s.U)[0]))
-    output_size = property(lambda s: int(np.shape(s.V)[1]))
+    input_size = property(lambda s: matrix_dim(s.W, 0, "W", "(D, H)"))
+    hidden_size = property(lambda s: matrix_dim(s.U, 0, "U", "(H, H)"))
+    output_size = property(lambda s: matrix_dim(s.V, 1, "V", "(H, O)"))
     dtype = property(lambda s: np.asarray(s.W).dtype)
 
     def expected_shapes(self) -> dict[str, tuple[int, ...]]:

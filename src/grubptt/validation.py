@@ -4,12 +4,27 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["check_params", "check_sequence", "check_h0", "check_targets"]
+__all__ = ["check_params", "check_sequence", "check_h0", "check_targets", "matrix_dim"]
 
 
 def _finite(arr: np.ndarray, name: str) -> None:
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or inf")
+    bad = ~np.isfinite(arr)
+    if np.any(bad):
+        # the first offending index makes a NaN that crept into a long sequence easy to find
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(f"{name} contains NaN or inf (first at index {where} of shape {arr.shape})")
+
+
+def matrix_dim(arr, axis: int, name: str, layout: str) -> int:
+    """Size of ``axis`` of a parameter matrix, which must be 2-D (else a ValueError, not an IndexError).
+
+    The sizes D, H, O are read from Wz, Uz and V (W, U, V for the SimpleRNN); ``layout`` is the
+    expected shape in symbols, e.g. "(H, O)", for the message.
+    """
+    shape = np.shape(arr)
+    if len(shape) != 2:
+        raise ValueError(f"params.{name} must be a 2-D array of shape {layout}, got shape {shape}")
+    return int(shape[axis])
 
 
 def check_params(params, expected: dict[str, tuple[int, ...]]) -> None:
@@ -34,11 +49,14 @@ def check_sequence(x, D: int, dtype) -> tuple[np.ndarray, bool]:
     if x.ndim not in (2, 3):
         raise ValueError(f"x must have shape (T+1, {D}) or (N, T+1, {D}), got {x.shape}")
     if x.shape[-1] != D:
-        raise ValueError(f"x must have last dimension D = {D} (params.Wz is {D}×H), got shape {x.shape}")
+        raise ValueError(f"x must have shape (T+1, {D}) or (N, T+1, {D}): its last dimension is D = {D}, "
+                         f"the rows of the input weights, got {x.shape}")
     if x.shape[-2] < 1:
-        raise ValueError(f"x must hold at least one step (T >= 0, T+1 >= 1), got shape {x.shape}")
+        raise ValueError(f"x has no time steps (T+1 = 0, i.e. T < 0): it must have shape (T+1, {D}) or "
+                         f"(N, T+1, {D}) with T >= 0, got {x.shape}")
     if x.ndim == 3 and x.shape[0] < 1:
-        raise ValueError(f"x must hold at least one sequence (N >= 1), got shape {x.shape}")
+        raise ValueError(f"x holds no sequence (N = 0): a batch must have shape (N, T+1, {D}) with N >= 1, "
+                         f"got {x.shape}")
     if x.dtype.kind not in "fiu":
         raise ValueError(f"x must be numeric, got dtype {x.dtype}")
     _finite(x, "x")
@@ -55,6 +73,8 @@ def check_h0(h0, N: int, H: int, batched: bool, dtype) -> np.ndarray:
     want = (N, H) if batched else (H,)
     if h0.shape != want:
         raise ValueError(f"h0 must have shape {want} (the initial state h^(-1)), got {h0.shape}")
+    if h0.dtype.kind not in "fiu":
+        raise ValueError(f"h0 must be numeric, got dtype {h0.dtype}")
     _finite(h0, "h0")
     return np.array(h0.reshape(N, H), dtype=dtype)
 
