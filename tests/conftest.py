@@ -40,13 +40,15 @@ class Problem:
     output: str
     seed: int
     N: int | None
+    activation: str = "tanh"    # SimpleRNN only: f of eq. (7.10)
 
     @property
     def desc(self) -> str:
         p = self.params
         T = self.x.shape[-2] - 1
         return (f"seed={self.seed}, N={self.N}, T={T}, D={p.input_size}, H={p.hidden_size}, "
-                f"O={p.output_size}, output={self.output!r}, dtype={p.dtype}")
+                f"O={p.output_size}, output={self.output!r}, dtype={p.dtype}"
+                + (f", activation={self.activation!r}" if isinstance(p, grubptt.RNNParams) else ""))
 
 
 def _random_arrays(rng: np.random.Generator, shapes: dict[str, tuple[int, ...]], dtype) -> dict:
@@ -56,7 +58,8 @@ def _random_arrays(rng: np.random.Generator, shapes: dict[str, tuple[int, ...]],
 
 
 def make_problem(seed: int, *, N: int | None = None, T: int = 3, D: int = 3, H: int = 4, O: int = 2,
-                 output: str = "identity", dtype=np.float64, rnn: bool = False) -> Problem:
+                 output: str = "identity", dtype=np.float64, rnn: bool = False,
+                 activation: str = "tanh") -> Problem:
     """A reproducible random problem; N=None gives an unbatched sequence."""
     rng = np.random.default_rng(seed)
     if rnn:
@@ -70,7 +73,7 @@ def make_problem(seed: int, *, N: int | None = None, T: int = 3, D: int = 3, H: 
     x = rng.standard_normal(lead + (T + 1, D)).astype(dtype)
     h0 = (0.5 * rng.standard_normal(lead + (H,))).astype(dtype)
     Y = (0.5 * rng.standard_normal(lead + (T + 1, O))).astype(dtype)
-    return Problem(params, x, h0, Y, output, seed, N)
+    return Problem(params, x, h0, Y, output, seed, N, activation)
 
 
 @st.composite
@@ -83,6 +86,7 @@ def problems(draw, *, rnn: bool = False, max_T: int = 6) -> Problem:
         D=draw(st.integers(1, 5)), H=draw(st.integers(1, 5)), O=draw(st.integers(1, 5)),
         output=draw(st.sampled_from(OUTPUT_NAMES)),
         rnn=rnn,
+        activation=draw(st.sampled_from(("tanh", "sigmoid"))) if rnn else "tanh",
     )
 
 
