@@ -79,6 +79,12 @@ def test_report_lookup_and_tables():
     assert html.count("<tr>") == len(errata.READINGS) + 1
     with pytest.raises(KeyError):
         report["no-such-reading"]
+    table = report.per_step("carry").splitlines()
+    assert table[0].split() == ["reading", "t=0", "t=1", "all", "t"]
+    assert [line.split()[0] for line in table[1:]] == ["meant", "gate"]
+    assert float(table[1].split()[-1]) == pytest.approx(report["carry:meant"].pooled, rel=0.06)
+    with pytest.raises(ValueError, match="term"):
+        sub.per_step("carry")
 
 
 def test_bad_arguments_raise_value_error():

@@ -263,6 +263,18 @@ class ErrataReport:
         """The rows of one term only."""
         return ErrataReport([r for r in self.results if r.reading.term == term], {term: self.steps[term]})
 
+    def per_step(self, term: str) -> str:
+        """A text table for one term: a row per reading, its relative error at each t and over all t."""
+        if term not in self.steps:
+            raise ValueError(f"term must be one of the checked terms {list(self.steps)}, got {term!r}")
+        steps = self.steps[term]
+        lines = [f"{'reading':<34}" + "".join(f"{'t=' + str(t):>9}" for t in steps) + f"{'all t':>9}"]
+        for r in self.results:
+            if r.reading.term == term:
+                lines.append(f"{r.reading.label:<34}" + "".join(f"{e:9.1e}" for e in r.rel_errs)
+                             + f"{r.pooled:9.1e}")
+        return "\n".join(lines)
+
     def __str__(self) -> str:
         lines = [f"{'reading':<32}{'meant':<7}{'pooled rel. err':>16}{'min over t':>12}{'max over t':>12}"]
         for r in self.results:
