@@ -1,0 +1,297 @@
+"""Gradient-flow measurements for the "Explore" chapters: where the gradient of (9.22) goes.
+
+Numpy only (the plots live in :mod:`grubptt.explore`).  For a GRU or a SimpleRNN and one
+sequence this module measures
+
+- ‖dh^(t)‖ at every t, and the norm of each of the five terms of (9.22) at every t;
+- ‖∂L^(T)/∂h^(t)‖ against the distance T − t: only grad_dense^(T) is sent back through the
+  recursion, so the curve shows how much of one late error signal survives d steps
+  (vanishing or exploding gradients, Pascanu et al. 2013);
+- the singular values of the step Jacobian J^(t) = ∂h^(t+1)/∂h^(t) along the sequence
+  (the gradient d steps back is the last error times a product of d such Jacobians).
+
+Chapters: ``book/10_explore.ipynb`` (all four measurements, widgets) and
+``book/11_gru_vs_rnn.ipynb`` (why the carry path keeps J close to diag(1 − z)).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from .activations import check_output_name, output_fns
+from .gru import PATHS, TERMS, GRUCache, _bptt, _step_back
+from .params import GRUParams, init_params
+from .rnn import _HIDDEN, RNN_TERMS, RNNCache, RNNParams, _rnn_bptt, init_rnn_params
+
+__all__ = [
+    "make_gru", "make_rnn", "make_data", "grad_dense", "bptt", "last_step_gradients",
+    "step_jacobians", "sample_steps", "jacobian_singular_values", "GradientFlow", "gradient_flow",
+    "model_name",
+]
+
+Params = GRUParams | RNNParams
+Cache = GRUCache | RNNCache
+
+
+def _positive_int(name: str, v) -> int:
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+        raise ValueError(f"{name} must be a positive integer, got {v!r}")
+    return int(v)
+
+
+def make_gru(hidden_size: int = 32, *, input_size: int = 4, output_size: int = 4, seed: int = 0,
+             radius: float = 1.0, bz: float = 0.0, dtype=np.float64) -> GRUParams:
+    """A GRU whose recurrent matrices Uz, Ur, U are orthogonal times ``radius``.
+
+    ``radius`` is then the spectral radius (and every singular value) of each of them;
+    ``bz`` fills the update-gate bias (very negative: z → 0, the GRU copies h forward).
+    Input/output weights: Gaussian, std 1/sqrt(fan_in).  Shapes as in :class:`GRUParams`.
+    """
+    if not np.isfinite(radius) or radius < 0:
+        raise ValueError(f"radius must be a finite number >= 0, got {radius!r}")
+    return init_params(input_size, hidden_size, output_size, seed=seed, dtype=dtype,
+                       recurrent_radius=float(radius), bz=float(bz))
+
+
+def make_rnn(hidden_size: int = 32, *, input_size: int = 4, output_size: int = 4, seed: int = 0,
+             radius: float = 1.0, dtype=np.float64) -> RNNParams:
+    """A SimpleRNN (eq. 7.10) whose U is orthogonal times ``radius``; otherwise like :func:`make_gru`."""
+    if not np.isfinite(radius) or radius < 0:
+        raise ValueError(f"radius must be a finite number >= 0, got {radius!r}")
+    return init_rnn_params(input_size, hidden_size, output_size, seed=seed, dtype=dtype,
+                           recurrent_radius=float(radius))
+
+
+def make_data(T: int, *, input_size: int = 4, output_size: int = 4, seed: int = 0,
+              output: str = "identity") -> tuple[np.ndarray, np.ndarray]:
+    """A random sequence and random targets: x (T+1, D) standard normal; Y (T+1, O) in the range of g.
+
+    Targets are uniform in (0, 1) for g = sigmoid, in (−1, 1) for tanh, standard normal for identity:
+    the Explore chapters only need *some* error signal at every step, not a task.
+    """
+    if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 0:
+        raise ValueError(f"T must be an integer >= 0 (the sequence has T+1 steps), got {T!r}")
+    D = _positive_int("input_size", input_size)
+    O = _positive_int("output_size", output_size)
+    check_output_name(output)
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((T + 1, D))
+    if output == "sigmoid":
+        Y = rng.uniform(0.0, 1.0, (T + 1, O))
+    elif output == "tanh":
+        Y = rng.uniform(-1.0, 1.0, (T + 1, O))
+    else:
+        Y = rng.standard_normal((T + 1, O))
+    return x, Y
+
+
+def model_name(params: Params) -> str:
+    """"GRU" or "SimpleRNN"; ValueError for anything else."""
+    if isinstance(params, GRUParams):
+        return "GRU"
+    if isinstance(params, RNNParams):
+        return "SimpleRNN"
+    raise ValueError(f"params must be GRUParams or RNNParams, got {type(params).__name__}")
+
+
+def _check_pair(params: Params, cache: Cache) -> str:
+    name = model_name(params)
+    want = GRUCache if name == "GRU" else RNNCache
+    if not isinstance(cache, want):
+        raise ValueError(f"cache must be a {want.__name__} for {name} params, got {type(cache).__name__}")
+    if cache.H != params.hidden_size:
+        raise ValueError(f"cache has H = {cache.H} but params.hidden_size = {params.hidden_size}")
+    return name
+
+
+def _time_major(arr: np.ndarray, cache: Cache, name: str) -> np.ndarray:
+    """An array shaped like ``cache.h`` ((T+1, H) or (N, T+1, H)) → time-major (T+1, N, H)."""
+    arr = np.asarray(arr)
+    want = cache.h.shape
+    if arr.shape != want:
+        raise ValueError(f"{name} must have the shape of h, {want} ((N,) T+1, H), got {arr.shape}")
+    tm = arr[:, None] if not cache.batched else np.swapaxes(arr, 0, 1)
+    return np.ascontiguousarray(tm, dtype=cache.h_tm.dtype)
+
+
+def _user(arr: np.ndarray, batched: bool) -> np.ndarray:
+    return np.swapaxes(arr, 0, 1) if batched else arr[:, 0]
+
+
+def _grad_dense_tm(params: Params, cache: Cache, Y: np.ndarray) -> np.ndarray:
+    Y = np.asarray(Y)
+    if Y.shape != cache.y.shape:
+        raise ValueError(f"Y must have the shape of the outputs y, {cache.y.shape}, got {Y.shape}")
+    Y_tm = Y[:, None] if not cache.batched else np.swapaxes(Y, 0, 1)
+    _, dg = output_fns(cache.output)
+    dyhat = (cache.y_tm - Y_tm) * dg(cache.y_tm)                       # (T+1, N, O)
+    return dyhat @ params.V.T                                          # (T+1, N, H)
+
+
+def grad_dense(params: Params, cache: Cache, Y: np.ndarray) -> np.ndarray:
+    """grad_dense^(t) = ∂L^(t)/∂h^(t) of eq. (9.21) for every t, shaped like ``cache.h``.
+
+    The same for GRU and SimpleRNN: it only involves the dense layer ŷ = h V + c, y = g(ŷ).
+    """
+    _check_pair(params, cache)
+    return _user(_grad_dense_tm(params, cache, Y), cache.batched)
+
+
+def bptt(params: Params, cache: Cache, grad_dense: np.ndarray, *, terms: bool = False):
+    """Run the recursion (9.22) (GRU) or (7.15) (SimpleRNN) for an arbitrary grad_dense.
+
+    ``grad_dense``, shaped like ``cache.h``, replaces ∂L^(t)/∂h^(t): send in any error
+    signal and get back dh^(t) = its total effect on h^(t).  Returns dh shaped like
+    ``cache.h``; with ``terms`` also a dict of the recurrent terms (the GRU's four paths,
+    or the SimpleRNN's "recurrent"), each shaped like dh.
+    """
+    name = _check_pair(params, cache)
+    gd = _time_major(grad_dense, cache, "grad_dense")
+    b = cache.batched
+    if name == "GRU":
+        dh, rec, _, _ = _bptt(params, cache, gd, split=terms)
+        parts = {k: _user(v, b) for k, v in rec.items()} if terms else None
+    else:
+        dh, rec, _, _ = _rnn_bptt(params, cache, gd)
+        parts = {"recurrent": _user(rec, b)} if terms else None
+    return (_user(dh, b), parts) if terms else _user(dh, b)
+
+
+def last_step_gradients(params: Params, cache: Cache, Y: np.ndarray) -> np.ndarray:
+    """∂L^(T)/∂h^(t) for t = 0..T, shaped like ``cache.h``: only the last step's loss sent back.
+
+    Row t is the error of step T after travelling T − t steps back through the recursion.
+    """
+    gd = grad_dense(params, cache, Y)
+    only_last = np.zeros_like(gd)
+    only_last[..., -1, :] = gd[..., -1, :]
+    return bptt(params, cache, only_last)
+
+
+def sample_steps(T: int, max_steps: int | None = None) -> np.ndarray:
+    """Steps t in 0..T−1 at which to look at J^(t) = ∂h^(t+1)/∂h^(t): all, or ≤ max_steps evenly spread."""
+    if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 0:
+        raise ValueError(f"T must be an integer >= 0, got {T!r}")
+    if max_steps is None or T <= max_steps:
+        return np.arange(T)
+    _positive_int("max_steps", max_steps)
+    return np.unique(np.linspace(0, T - 1, max_steps).round().astype(int))
+
+
+def step_jacobians(params: Params, cache: Cache, ts=None) -> np.ndarray:
+    """J^(t) = ∂h^(t+1)/∂h^(t), J[j, i] = ∂h_j^(t+1)/∂h_i^(t), for every t in ``ts`` at once.
+
+    The same matrices as :func:`grubptt.step_jacobian` / :func:`grubptt.rnn_step_jacobian`
+    (one t at a time), batched over t because the Explore widget needs dozens per update.
+    ``ts``: steps in −1..T−1 (default 0..T−1).  Unbatched caches only.  Shape (len(ts), H, H).
+    """
+    name = _check_pair(params, cache)
+    if cache.batched:
+        raise ValueError("step_jacobians takes an unbatched cache (x of shape (T+1, D))")
+    ts = np.arange(cache.T) if ts is None else np.asarray(ts)
+    if ts.ndim != 1 or ts.dtype.kind not in "iu":
+        raise ValueError(f"ts must be a 1-D array of integer steps, got {ts!r}")
+    if ts.size and (ts.min() < -1 or ts.max() >= cache.T):
+        raise ValueError(f"ts must lie in -1 <= t < T = {cache.T}, got {ts.min()}..{ts.max()}")
+    H = cache.H
+    s = ts + 1                                          # J^(t) uses the gates of step t+1
+    if name == "SimpleRNN":
+        return _rnn_step_jacobians(params, cache, s)
+    G = cache.G_tm[s, 0][:, None, :]                    # (K, 1, 3H): broadcasts over rows
+    hp = cache.h_tm[s, 0][:, None, :]                   # h^(t)
+    eye = np.broadcast_to(np.eye(H, dtype=cache.h_tm.dtype), (len(ts), H, H))
+    _, _, _, J = _step_back(eye, G[..., :H], G[..., H:2 * H], G[..., 2 * H:], hp, params, split=False)
+    return J
+
+
+def _rnn_step_jacobians(params: RNNParams, cache: RNNCache, s: np.ndarray) -> np.ndarray:
+    """diag(f'(a^(s))) Uᵀ for the steps s (= t + 1); the batched twin of ``rnn_step_jacobian``."""
+    _, df = _HIDDEN[cache.activation]
+    d = df(cache.h_tm[s + 1, 0])                        # f'(a^(s)), written through h^(s) = f(a^(s))
+    return d[:, :, None] * params.U.T[None]
+
+
+def jacobian_singular_values(params: Params, cache: Cache, ts=None) -> np.ndarray:
+    """Singular values of J^(t) for each t in ``ts`` (default all 0..T−1), descending: (len(ts), H).
+
+    All of them ≈ 1: the step neither shrinks nor stretches the gradient;
+    all < 1: every step shrinks it (vanishing); some > 1: it can grow (exploding).
+    """
+    return np.linalg.svd(step_jacobians(params, cache, ts), compute_uv=False)
+
+
+@dataclass
+class GradientFlow:
+    """The four measurements of one model on one sequence (arrays over t or distance).
+
+    ``dh_norm`` (T+1,): ‖dh^(t)‖; ``term_norms``: term name → (T+1,) norms (GRU: the five
+    terms of (9.22); SimpleRNN: grad_dense and recurrent); ``last_norm`` (T+1,):
+    ‖∂L^(T)/∂h^(T−d)‖ at index d = 0..T (by distance, not by t); ``jac_t`` (K,): steps
+    where the step Jacobian was measured; ``jac_sv`` (K, H): its singular values.
+    """
+
+    model: str
+    T: int
+    dh_norm: np.ndarray
+    term_norms: dict[str, np.ndarray]
+    last_norm: np.ndarray
+    jac_t: np.ndarray
+    jac_sv: np.ndarray
+
+    @property
+    def distance(self) -> np.ndarray:
+        """0..T, the x axis of ``last_norm``."""
+        return np.arange(self.T + 1)
+
+    @property
+    def last_gain(self) -> np.ndarray:
+        """``last_norm`` divided by ‖grad_dense^(T)‖: what fraction of the last error survives d steps."""
+        if self.last_norm[0] > 0:
+            return self.last_norm / self.last_norm[0]
+        return np.full_like(self.last_norm, np.nan)
+
+
+def _twin(cache: Cache) -> Cache:
+    """The cache of two copies of the same sequence: one BPTT pass then carries two error signals."""
+    if cache.batched:
+        raise ValueError("gradient_flow takes an unbatched cache (x of shape (T+1, D))")
+    rep = {f.name: np.repeat(getattr(cache, f.name), 2, axis=1)
+           for f in dataclasses.fields(cache) if f.name.endswith("_tm")}
+    return dataclasses.replace(cache, batched=True, **rep)
+
+
+def gradient_flow(params: Params, cache: Cache, Y: np.ndarray, *,
+                  max_jacobians: int | None = 40) -> GradientFlow:
+    """All four Explore measurements for one sequence, from one BPTT pass.
+
+    The full grad_dense (giving dh and its terms) and grad_dense^(T) alone (giving
+    ∂L^(T)/∂h^(t)) travel back together as two copies of the sequence, which costs
+    about one pass when H is small.  Singular values of J^(t) at ≤ ``max_jacobians``
+    evenly spread steps (None: all).  Unbatched caches only.
+    """
+    name = _check_pair(params, cache)
+    gd = _grad_dense_tm(params, cache, Y)[:, 0]                   # (T+1, H)
+    two = np.zeros((cache.T + 1, 2, cache.H), dtype=gd.dtype)
+    two[:, 0] = gd
+    two[-1, 1] = gd[-1]
+    twin = _twin(cache)
+    if name == "GRU":
+        dh, rec, _, _ = _bptt(params, twin, two, split=True)
+        keys = TERMS
+        parts = {"grad_dense": gd, **{k: rec[k][:, 0] for k in PATHS}}
+    else:
+        dh, rec, _, _ = _rnn_bptt(params, twin, two)
+        keys = RNN_TERMS
+        parts = {"grad_dense": gd, "recurrent": rec[:, 0]}
+    ts = sample_steps(cache.T, max_jacobians)
+    return GradientFlow(
+        model=name, T=cache.T,
+        dh_norm=np.linalg.norm(dh[:, 0], axis=-1),
+        term_norms={k: np.linalg.norm(parts[k], axis=-1) for k in keys},
+        last_norm=np.linalg.norm(dh[::-1, 1], axis=-1),            # reversed: index = distance T − t
+        jac_t=ts,
+        jac_sv=jacobian_singular_values(params, cache, ts) if ts.size else np.empty((0, cache.H)),
+    )
