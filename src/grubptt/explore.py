@@ -1,0 +1,409 @@
+"""Plots and widgets of the "Explore" chapters: watch (9.22) move the gradient back in time.
+
+Matplotlib and ipywidgets live here only; the numbers come from :mod:`grubptt.analysis`.
+
+- Four plots of a :class:`~grubptt.analysis.GradientFlow`: ‖dh^(t)‖, the five terms' norms,
+  ‖∂L^(T)/∂h^(t)‖ against T − t (GRU beside SimpleRNN), singular values of ∂h^(t+1)/∂h^(t).
+- :func:`explorer`: the live ipywidgets UI (needs a kernel: JupyterLab, Notebook 7, VS Code).
+- :func:`static_t_slider`: pre-rendered frames behind an HTML range input, for the online book
+  where there is no kernel.  Self-contained: images are inlined, no script file, no network.
+
+Chapters: ``book/10_explore.ipynb``, ``book/11_gru_vs_rnn.ipynb``, ``book/12_training.ipynb``.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import html
+import io
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import LogLocator
+
+from . import analysis
+from .activations import OUTPUTS
+from .gru import TERMS, forward
+from .rnn import RNN_TERMS, rnn_forward
+
+__all__ = [
+    "term_colors", "MODEL_COLORS", "Setting", "compute", "plot_dh_norms", "plot_term_norms",
+    "plot_last_gain", "plot_singular_values", "Dashboard", "draw_dashboard", "render_png", "explorer",
+    "static_t_slider", "plot_training",
+]
+
+# Used only until grubptt.figures (the derivation chapters' colours) provides PATH_COLORS.
+_OWN_COLORS = {"grad_dense": "#444444", "update_gate": "#1f77b4", "candidate": "#2ca02c",
+               "reset_gate": "#d62728", "carry": "#ff7f0e", "recurrent": "#9467bd"}
+MODEL_COLORS = {"GRU": "#1f77b4", "SimpleRNN": "#d62728"}
+
+
+def term_colors() -> dict[str, str]:
+    """Colour of each term of (9.22); the same as the derivation chapters' figures when available."""
+    try:
+        from .figures import TERM_COLORS
+    except ImportError:
+        return dict(_OWN_COLORS)
+    return {**_OWN_COLORS, **dict(TERM_COLORS)}
+
+
+def _axes(ax: Axes | None) -> Axes:
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt  # pyplot only when the caller wants a new inline figure
+
+    return plt.subplots(figsize=(6, 3.5))[1]
+
+
+def _positive(a: np.ndarray) -> np.ndarray:
+    """Zeros → NaN so that a log axis shows a gap instead of warning."""
+    a = np.asarray(a, dtype=float)
+    return np.where(a > 0, a, np.nan)
+
+
+def plot_dh_norms(flow: analysis.GradientFlow, ax: Axes | None = None, **kw) -> Axes:
+    """‖dh^(t)‖ against t on a log axis."""
+    ax = _axes(ax)
+    t = np.arange(flow.T + 1)
+    ax.plot(t, _positive(flow.dh_norm), color=kw.pop("color", MODEL_COLORS.get(flow.model)),
+            label=kw.pop("label", flow.model), **kw)
+    ax.set_yscale("log")
+    ax.set_xlabel("t")
+    ax.set_ylabel(r"$\|dh^{(t)}\|$")
+    ax.set_title(rf"$\|dh^{{(t)}}\|$ along the sequence ({flow.model})")
+    return ax
+
+
+def plot_term_norms(flow: analysis.GradientFlow, ax: Axes | None = None) -> Axes:
+    """The norm of each term of (9.22) (or of the SimpleRNN's two) at every t, log axis."""
+    ax = _axes(ax)
+    colors = term_colors()
+    t = np.arange(flow.T + 1)
+    for k, v in flow.term_norms.items():
+        ax.plot(t, _positive(v), color=colors[k], label=k.replace("_", " "), lw=1.2)
+    ax.set_yscale("log")
+    ax.set_xlabel("t")
+    ax.set_ylabel("norm of term")
+    ax.set_title(f"Which path carries the gradient ({flow.model})")
+    ax.legend(fontsize="small", ncol=2)
+    return ax
+
+
+def plot_last_gain(flows: Sequence[analysis.GradientFlow], ax: Axes | None = None) -> Axes:
+    """‖∂L^(T)/∂h^(T−d)‖ / ‖grad_dense^(T)‖ against the distance d, one line per model."""
+    ax = _axes(ax)
+    for f in flows:
+        ax.plot(f.distance, _positive(f.last_gain), color=MODEL_COLORS.get(f.model), label=f.model)
+    ax.axhline(1.0, color="0.6", lw=0.8, ls=":")
+    ax.set_yscale("log")
+    ax.set_xlabel("distance T − t")
+    ax.set_ylabel(r"$\|\partial L^{(T)}/\partial h^{(t)}\|\,/\,\|grad_{dense}^{(T)}\|$")
+    ax.set_title("What is left of the last step's error")
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_singular_values(flow: analysis.GradientFlow, ax: Axes | None = None) -> Axes:
+    """Largest, median and smallest singular value of ∂h^(t+1)/∂h^(t) at the measured steps."""
+    ax = _axes(ax)
+    color = MODEL_COLORS.get(flow.model)
+    sv = flow.jac_sv
+    if sv.size:
+        ax.fill_between(flow.jac_t, _positive(sv[:, -1]), _positive(sv[:, 0]), color=color, alpha=0.2)
+        ax.plot(flow.jac_t, _positive(sv[:, 0]), color=color, label="largest")
+        ax.plot(flow.jac_t, _positive(np.median(sv, axis=1)), color=color, ls="--", label="median")
+        ax.plot(flow.jac_t, _positive(sv[:, -1]), color=color, ls=":", label="smallest")
+        ax.legend(fontsize="small")
+    ax.axhline(1.0, color="0.6", lw=0.8, ls=":")
+    ax.set_yscale("log")
+    ax.set_xlabel("t")
+    ax.set_ylabel("singular value")
+    ax.set_title(rf"Singular values of $\partial h^{{(t+1)}}/\partial h^{{(t)}}$ ({flow.model})")
+    return ax
+
+
+def one_blas_thread():
+    """Context: BLAS on one thread when threadpoolctl is installed (else a no-op).
+
+    The widget's matrices are tiny (H ≤ 128); on a busy 2-core machine, OpenBLAS threads
+    made the stacked Jacobian products 10× slower than one thread.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(1, user_api="blas")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One point of the explorer's control space."""
+
+    T: int = 200
+    hidden_size: int = 32
+    seed: int = 0
+    radius: float = 1.0
+    bz: float = 0.0
+    output: str = "identity"
+    model: str = "GRU"
+
+
+def compute(s: Setting, *, max_jacobians: int = 40) -> dict[str, analysis.GradientFlow]:
+    """Gradient flows of a GRU and a SimpleRNN with the same sizes, seed and sequence.
+
+    Both recurrent parts get spectral radius ``s.radius``; ``s.bz`` only exists in the GRU.
+    """
+    if s.model not in MODEL_COLORS:
+        raise ValueError(f"model must be one of {list(MODEL_COLORS)}, got {s.model!r}")
+    x, Y = analysis.make_data(s.T, seed=s.seed, output=s.output)
+    gru = analysis.make_gru(s.hidden_size, seed=s.seed, radius=s.radius, bz=s.bz)
+    rnn = analysis.make_rnn(s.hidden_size, seed=s.seed, radius=s.radius)
+    with one_blas_thread():
+        return {
+            "GRU": analysis.gradient_flow(gru, forward(gru, x, output=s.output), Y,
+                                          max_jacobians=max_jacobians),
+            "SimpleRNN": analysis.gradient_flow(rnn, rnn_forward(rnn, x, output=s.output), Y,
+                                                max_jacobians=max_jacobians),
+        }
+
+
+class Dashboard:
+    """The four plots on one persistent figure whose artists are updated, not re-created.
+
+    Re-creating four log-scale axes costs several hundred ms in matplotlib; moving the
+    data of existing lines is what keeps one widget update near 0.1 s.  Hence also: no minor
+    ticks, fixed title positions, plain-text labels (no mathtext parsing on each draw).
+    """
+
+    def __init__(self, figsize: tuple[float, float] = (10.0, 6.4)):
+        from matplotlib.ticker import FuncFormatter, NullLocator
+
+        self.fig = Figure(figsize=figsize)
+        self.fig.subplots_adjust(left=0.06, right=0.985, top=0.9, bottom=0.08, hspace=0.42, wspace=0.16)
+        self.axes = a = self.fig.subplots(2, 2)
+        for ax in a.flat:
+            ax.set_yscale("log")
+            ax.yaxis.set_major_formatter(FuncFormatter(_power_label))
+            ax.yaxis.set_minor_locator(NullLocator())
+        colors = term_colors()
+        nan = np.array([np.nan])
+        self.dh = a[0, 0].plot(nan, nan)[0]
+        self.terms = {k: a[0, 1].plot(nan, nan, color=colors[k], lw=1.2, label=k.replace("_", " "))[0]
+                      for k in (*TERMS, *RNN_TERMS[1:])}
+        self.gain = {m: a[1, 0].plot(nan, nan, color=c, label=m)[0] for m, c in MODEL_COLORS.items()}
+        a[1, 0].legend(loc="lower left", fontsize="small")
+        self.sv = [a[1, 1].plot(nan, nan, ls=ls)[0] for ls in ("-", "--", ":")]
+        self.band = None
+        for ax in a[1]:
+            ax.axhline(1.0, color="0.6", lw=0.8, ls=":")
+        self.suptitle = self.fig.suptitle("")
+        self._model = None
+
+    def update(self, flows: dict[str, analysis.GradientFlow], model: str = "GRU") -> Figure:
+        """Show ``flows[model]`` in the dh, terms and Jacobian panels, every flow's gain in the third."""
+        a = self.axes
+        f = flows[model]
+        color = MODEL_COLORS[model]
+        t = np.arange(f.T + 1)
+        self.dh.set_data(t, _positive(f.dh_norm))
+        self.dh.set_color(color)
+        for k, line in self.terms.items():
+            line.set_visible(k in f.term_norms)
+            if k in f.term_norms:
+                line.set_data(t, _positive(f.term_norms[k]))
+        for m, line in self.gain.items():
+            line.set_visible(m in flows)
+            if m in flows:
+                line.set_data(flows[m].distance, _positive(flows[m].last_gain))
+        sv = f.jac_sv if f.jac_sv.size else np.full((1, 1), np.nan)
+        jt = f.jac_t if f.jac_t.size else np.zeros(1)
+        for line, v in zip(self.sv, (sv[:, 0], np.median(sv, axis=1), sv[:, -1]), strict=True):
+            line.set_data(jt, _positive(v))
+            line.set_color(color)
+        if self.band is not None:
+            self.band.remove()
+        self.band = a[1, 1].fill_between(jt, _positive(sv[:, -1]), _positive(sv[:, 0]),
+                                         color=color, alpha=0.2)
+        if model != self._model:                     # titles and legend only change with the model
+            self._model = model
+            a[0, 0].set_title(f"‖dh(t)‖ against t ({model})", y=1.0, pad=4, fontsize="medium")
+            a[0, 1].set_title(f"norm of each term of dh(t) against t ({model})", y=1.0, pad=4,
+                              fontsize="medium")
+            a[1, 0].set_title("‖∂L(T)/∂h(t)‖ / ‖grad_dense(T)‖ against distance T − t", y=1.0, pad=4,
+                              fontsize="medium")
+            a[1, 1].set_title(f"singular values of ∂h(t+1)/∂h(t) against t ({model}):\n"
+                              "largest (solid), median (dashed), smallest (dotted)", y=1.0, pad=4,
+                              fontsize="medium")
+            a[0, 1].legend(handles=[ln for k, ln in self.terms.items() if k in f.term_norms],
+                           fontsize="small", ncol=2, loc="lower left")
+        for ax in a.flat:
+            ax.relim(visible_only=True)
+            ax.autoscale_view()
+            lo, hi = ax.get_ylim()
+            # Less than ~2 decades: label 1, 2, 5 × 10ⁿ, else powers of ten only.
+            narrow = lo > 0 and np.log10(hi / lo) < 2
+            ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0) if narrow else (1.0,), numticks=7))
+        self.suptitle.set_text(f"T = {f.T}")
+        return self.fig
+
+
+def draw_dashboard(flows: dict[str, analysis.GradientFlow], model: str = "GRU") -> Figure:
+    """A new :class:`Dashboard` figure showing ``flows`` (for one-off use; the widget reuses one)."""
+    return Dashboard().update(flows, model)
+
+
+def render_png(fig: Figure, dpi: float = 72, *, fast: bool = False) -> bytes:
+    """The figure as PNG bytes (Agg), without pyplot, so nothing else gets displayed.
+
+    ``fast``: light zlib compression (the widget's frames are shown once, speed matters;
+    the static slider's are stored in the page, size matters).
+    """
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 1} if fast else None)
+    return buf.getvalue()
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _power_label(y: float, _pos=None) -> str:
+    """Log-axis tick label as plain text (10⁻³, 2·10⁻³): mathtext labels cost a parse per draw."""
+    if not np.isfinite(y) or y <= 0:
+        return ""
+    e = int(np.floor(np.log10(y) + 1e-9))
+    m = round(y / 10.0**e)
+    if -1 <= e <= 2:                                  # 0.5, 1, 20, 100 read better than powers
+        return f"{m * 10.0**e:g}"
+    return (f"{m}·" if m != 1 else "") + "10" + str(e).translate(_SUPERSCRIPT)
+
+
+# ----------------------------------------------------------------------------------------
+# Live widget (needs a kernel)
+
+
+def explorer(setting: Setting | None = None, *, dpi: float = 64, t_max: int = 1000):
+    """The interactive explorer: controls + the four plots, recomputed on every change.
+
+    Returns an ``ipywidgets.VBox``; display it as a cell's last expression.  Controls: T
+    (1..``t_max``), hidden size, seed, spectral radius of the recurrent matrices, b_z, output
+    activation g, and GRU vs SimpleRNN.  Sliders update on release (a T = 1000 update
+    takes ~0.1 s, see ``benchmarks/bench_widget.py``).
+    """
+    import ipywidgets as w
+    from IPython.display import Image, display
+
+    s = setting or Setting()
+    style = {"description_width": "initial"}
+    controls = {
+        "T": w.IntSlider(value=s.T, min=1, max=t_max, description="T", continuous_update=False),
+        "hidden_size": w.Dropdown(options=[4, 8, 16, 32, 64, 128], value=s.hidden_size,
+                                  description="hidden size H", style=style),
+        "seed": w.BoundedIntText(value=s.seed, min=0, max=2**31 - 1, description="seed"),
+        "radius": w.FloatSlider(value=s.radius, min=0.1, max=2.0, step=0.05, continuous_update=False,
+                                description="radius of Uz, Ur, U", style=style),
+        "bz": w.FloatSlider(value=s.bz, min=-8.0, max=4.0, step=0.25, continuous_update=False,
+                            description="b_z (GRU)", style=style),
+        "output": w.Dropdown(options=list(OUTPUTS), value=s.output, description="output g"),
+        "model": w.ToggleButtons(options=list(MODEL_COLORS), value=s.model, description="model"),
+    }
+    board = Dashboard()
+
+    def update(**kw):
+        display(Image(data=render_png(board.update(compute(Setting(**kw)), kw["model"]), dpi=dpi,
+                                      fast=True)))
+
+    out = w.interactive_output(update, controls)
+    ui = w.VBox([w.Box(list(controls.values()), layout=w.Layout(flex_flow="row wrap")), out])
+    ui.controls, ui.dashboard = controls, board          # for tests and for readers who want to script it
+    return ui
+
+
+# ----------------------------------------------------------------------------------------
+# Static T slider (no kernel): frames rendered now, switched by the browser.
+
+_ids = itertools.count()
+
+
+def static_t_slider(Ts: Sequence[int] = (5, 10, 20, 50, 100, 200, 350, 500), setting: Setting | None = None,
+                    *, dpi: float = 50, start: int | None = None):
+    """A self-contained HTML T slider: one pre-rendered dashboard per T in ``Ts``.
+
+    Each frame is an inline PNG (data: URI); an ``<input type="range">`` whose ``oninput``
+    handler shows the chosen frame and label.  No <script> element, no external URL: it works
+    in the static book without a kernel, offline.  Returns ``IPython.display.HTML``; the
+    markup has class ``grubptt-tslider`` and one ``img.grubptt-frame`` per T (``data-t``).
+    """
+    from IPython.display import HTML
+
+    Ts = [int(t) for t in Ts]
+    if not Ts or any(t < 1 for t in Ts) or sorted(set(Ts)) != Ts:
+        raise ValueError(f"Ts must be a non-empty increasing sequence of distinct T >= 1, got {Ts}")
+    s = setting or Setting()
+    start_i = Ts.index(start) if start is not None else len(Ts) // 2
+    uid = f"grubptt-tslider-{next(_ids)}"
+    board = Dashboard()
+    imgs = []
+    for i, T in enumerate(Ts):
+        png = render_png(board.update(compute(Setting(**{**s.__dict__, "T": T})), s.model), dpi=dpi)
+        src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+        shown = "" if i == start_i else "display:none;"
+        imgs.append(f'<img class="grubptt-frame" data-t="{T}" alt="gradient flow at T = {T}" '
+                    f'src="{src}" style="{shown}max-width:100%">')
+    # The handler finds its own frames through the enclosing div: several sliders can share a page.
+    js = ("var d=this.closest('.grubptt-tslider'),f=d.querySelectorAll('img.grubptt-frame'),i=+this.value;"
+          "for(var k=0;k<f.length;k++)f[k].style.display=(k===i?'':'none');"
+          "d.querySelector('.grubptt-tvalue').textContent=f[i].getAttribute('data-t');")
+    desc = html.escape(f"H = {s.hidden_size}, seed = {s.seed}, radius = {s.radius}, b_z = {s.bz}, "
+                       f"g = {s.output}, model = {s.model}")
+    markup = (
+        f'<div class="grubptt-tslider" id="{uid}">'
+        f'<label style="font-family:sans-serif">T = <b class="grubptt-tvalue">{Ts[start_i]}</b> '
+        f'<input type="range" min="0" max="{len(Ts) - 1}" step="1" value="{start_i}" '
+        f'aria-label="sequence length T" style="width:60%;vertical-align:middle" oninput="{html.escape(js)}">'
+        f'</label> <span style="font-family:sans-serif;font-size:small;color:#555">({desc}; '
+        f'T ∈ {{{", ".join(map(str, Ts))}}})</span><br>'
+        + "".join(imgs) + "</div>"
+    )
+    return HTML(markup)
+
+
+# ----------------------------------------------------------------------------------------
+# Training curves (book/12_training.ipynb)
+
+
+def plot_training(histories: dict, axes: Sequence[Axes] | None = None) -> Sequence[Axes]:
+    """Loss per step and gradient norm (before clipping) over training, one line per model.
+
+    ``histories``: model name → :class:`grubptt.train.History`.
+    """
+    if axes is None:
+        import matplotlib.pyplot as plt
+
+        axes = plt.subplots(1, 2, figsize=(10, 3.6), layout="constrained")[1]
+    a_loss, a_grad = axes
+    for name, h in histories.items():
+        c = MODEL_COLORS.get(name)
+        a_loss.plot(h.steps, h.loss, color=c, lw=0.8, alpha=0.5)
+        a_loss.plot(h.eval_steps, h.eval_loss, color=c, lw=2, label=f"{name} (held-out)")
+        a_grad.plot(h.steps, h.grad_norm, color=c, lw=0.8, label=name)
+        if h.clip is not None:
+            a_grad.axhline(h.clip, color="0.5", ls=":", lw=1)
+    if histories and next(iter(histories.values())).baseline is not None:
+        a_loss.axhline(next(iter(histories.values())).baseline, color="0.4", ls="--", lw=1,
+                       label="always predict 0")
+    a_loss.set_yscale("log")
+    a_loss.set_xlabel("training step")
+    a_loss.set_ylabel("mean loss per output")
+    a_loss.set_title("Loss")
+    a_loss.legend(fontsize="small")
+    a_grad.set_yscale("log")
+    a_grad.set_xlabel("training step")
+    a_grad.set_ylabel(r"$\|\nabla_\theta L\|$ before clipping")
+    a_grad.set_title("Gradient norm (dotted: clipping threshold)")
+    a_grad.legend(fontsize="small")
+    return axes

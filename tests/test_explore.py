@@ -1,0 +1,116 @@
+"""grubptt.explore: the plots, the live explorer and the static T slider build and show the right data."""
+
+from __future__ import annotations
+
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from grubptt import analysis, explore, train  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def flows():
+    return explore.compute(explore.Setting(T=30, hidden_size=8, bz=-2.0))
+
+
+def test_compute_gives_both_models_on_the_same_sequence(flows):
+    assert set(flows) == {"GRU", "SimpleRNN"}
+    assert flows["GRU"].T == flows["SimpleRNN"].T == 30
+    assert list(flows["GRU"].term_norms) == ["grad_dense", "update_gate", "candidate", "reset_gate", "carry"]
+    assert list(flows["SimpleRNN"].term_norms) == ["grad_dense", "recurrent"]
+    # Same seed → the same input and output weights: the two models differ only in their recurrence.
+    gru = analysis.make_gru(8, bz=-2.0)
+    rnn = analysis.make_rnn(8)
+    np.testing.assert_array_equal(gru.V, rnn.V)
+    np.testing.assert_array_equal(gru.W, rnn.W)
+    with pytest.raises(ValueError, match="model must be"):
+        explore.compute(explore.Setting(model="LSTM"))
+
+
+@pytest.mark.parametrize("model", ["GRU", "SimpleRNN"])
+def test_dashboard_shows_the_flow(flows, model):
+    board = explore.Dashboard()
+    fig = board.update(flows, model)
+    f = flows[model]
+    np.testing.assert_allclose(board.dh.get_ydata(), f.dh_norm)
+    shown = {k for k, ln in board.terms.items() if ln.get_visible()}
+    assert shown == set(f.term_norms)
+    np.testing.assert_allclose(board.gain["SimpleRNN"].get_ydata(), flows["SimpleRNN"].last_gain)
+    np.testing.assert_allclose(board.sv[0].get_ydata(), f.jac_sv[:, 0])
+    png = explore.render_png(fig, dpi=30)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert board.suptitle.get_text() == "T = 30"
+
+
+def test_single_plots(flows):
+    import matplotlib.pyplot as plt
+
+    ax = explore.plot_dh_norms(flows["GRU"])
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), flows["GRU"].dh_norm)
+    ax = explore.plot_term_norms(flows["GRU"])
+    assert len(ax.lines) == 5
+    ax = explore.plot_last_gain(list(flows.values()))
+    assert [ln.get_label() for ln in ax.lines[:2]] == ["GRU", "SimpleRNN"]
+    ax = explore.plot_singular_values(flows["SimpleRNN"])
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), flows["SimpleRNN"].jac_sv[:, 0])
+    plt.close("all")
+
+
+def test_power_labels():
+    assert explore._power_label(1e-5) == "10⁻⁵"
+    assert explore._power_label(2e-7) == "2·10⁻⁷"
+    assert explore._power_label(0.5) == "0.5"
+    assert explore._power_label(100.0) == "100"
+    assert explore._power_label(0.0) == ""
+
+
+def test_explorer_builds_and_responds():
+    ui = explore.explorer(explore.Setting(T=20, hidden_size=8))
+    c = ui.controls
+    assert set(c) == {"T", "hidden_size", "seed", "radius", "bz", "output", "model"}
+    assert c["T"].min == 1 and c["T"].max >= 500
+    assert ui.dashboard.suptitle.get_text() == "T = 20"          # the callback ran once on creation
+    c["T"].value = 37
+    assert ui.dashboard.suptitle.get_text() == "T = 37"
+    c["model"].value = "SimpleRNN"
+    assert not ui.dashboard.terms["carry"].get_visible() and ui.dashboard.terms["recurrent"].get_visible()
+
+
+def test_static_slider_is_self_contained():
+    Ts = (3, 8, 15)
+    page = explore.static_t_slider(Ts, explore.Setting(hidden_size=8), dpi=25).data
+    frames = re.findall(r'<img class="grubptt-frame" data-t="(\d+)"[^>]*src="data:image/png;base64,', page)
+    assert frames == ["3", "8", "15"]
+    assert page.count('type="range"') == 1 and 'max="2"' in page
+    assert "<script" not in page.lower()
+    markup = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", page)
+    assert "//" not in markup and "http" not in markup.lower() and "url(" not in markup.lower()
+    assert re.findall(r'\b(?:src|href)="([^"]*)"', page) == [
+        m for m in re.findall(r'\b(?:src|href)="([^"]*)"', page) if m.startswith("data:image/png;base64,")]
+    assert page.count("display:none") == 2                     # one frame visible at a time
+    with pytest.raises(ValueError, match="Ts must"):
+        explore.static_t_slider((5, 3))
+
+
+def test_static_slider_frames_differ():
+    page = explore.static_t_slider((2, 40), explore.Setting(hidden_size=8), dpi=25).data
+    a, b = re.findall(r'base64,([^"]+)"', page)
+    assert a != b
+
+
+def test_plot_training():
+    import matplotlib.pyplot as plt
+
+    task = train.HoldMarked(length=6, mark_by=2)
+    hs = {m: train.train(mk(4, input_size=2, output_size=1), task, steps=4, batch=2, eval_every=2,
+                         eval_size=2)
+          for m, mk in (("GRU", analysis.make_gru), ("SimpleRNN", analysis.make_rnn))}
+    a_loss, a_grad = explore.plot_training(hs)
+    np.testing.assert_allclose(a_grad.lines[0].get_ydata(), hs["GRU"].grad_norm)
+    plt.close("all")
