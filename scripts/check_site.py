@@ -1,0 +1,489 @@
+#!/usr/bin/env python3
+"""Check the built book the way a reader sees it: every page, in headless Chromium, with no network.
+
+Usage:  .venv/bin/python scripts/check_site.py [SITE_DIR] [--screenshots DIR] [--shot PAGE ...]
+
+SITE_DIR defaults to `_build/html`. The site is served on a localhost port; every `*.html` page
+(except Sphinx's `_static/`, `_sources/` and `_images/` folders) is opened in Debian's Chromium
+(`/usr/bin/chromium`, driven by Playwright; no browser is ever downloaded) and checked for:
+
+* math:    MathJax 3 typeset every `.math` element, with no TeX errors, and no raw TeX delimiters
+           (`$$`, `\\(`, `\\[`, `\\begin{`) are left in the rendered text outside code;
+* images:  every <img> loaded (naturalWidth > 0);
+* widgets: every saved ipywidgets view rendered (non-empty, no "could not be rendered" message)
+           and every slider responds to the keyboard (its readout changes);
+* players: every matplotlib `to_jshtml` animation (`div.animation` with an `<input type=range>`)
+           shows a frame and shows a different frame when its slider is moved;
+* links:   every internal href (including equation/figure references) points to an existing
+           file and, with `#id`, to an existing id there; no unresolved cross-reference markup;
+* network: no request leaves localhost (such requests are blocked and reported), no 4xx/5xx;
+* console: no console errors or uncaught exceptions except the allowlist below.
+
+Screenshots of the `--shot` pages (default: a derivation chapter and the widget chapter) go to
+`_build/screenshots/`. Prints one line per page plus every failure; exits 1 if anything failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import re
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+DEFAULT_SHOTS = ("book/04_update_gate.html", "book/10_explore.html")
+SKIP_DIRS = {"_static", "_sources", "_images", "_downloads"}
+
+# Console messages that are not errors of the book. Keep this list short; each entry says why.
+CONSOLE_ALLOWLIST: tuple[tuple[str, str], ...] = (
+    # Chromium requests /favicon.ico for every site; the book has no favicon and the server 404s.
+    # Real 404s of book assets are still caught by the response check (which names the URL).
+    (r"^Failed to load resource: the server responded with a status of 404", "favicon probe"),
+    # Requests to other hosts are blocked on purpose and reported by the network check (with the
+    # URL); the browser's own "failed to load" echo of that block adds nothing.
+    (r"^Failed to load resource: net::ERR_(FAILED|BLOCKED_BY_CLIENT|NAME_NOT_RESOLVED)", "blocked request"),
+)
+
+# Raw TeX that MathJax should have consumed. Searched in visible text outside code blocks.
+RAW_TEX = re.compile(r"\$\$|\\\(|\\\)|\\\[|\\\]|\\begin\{|\\end\{|\\tag\{|\\frac\{")
+# Unresolved MyST/Sphinx roles leaking into the page text.
+RAW_ROLE = re.compile(r"\{(numref|ref|doc|eq|cite|cite:p|cite:t|math)\}`")
+
+# Collects every text node outside code, scripts and typeset math, for the raw-TeX search.
+JS_PROSE_TEXT = """
+() => {
+  const skip = "pre, code, script, style, textarea, mjx-container, .highlight, .MathJax, .cell_input";
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const parts = [];
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement;
+    if (el && !el.closest(skip)) parts.push(n.nodeValue);
+  }
+  return parts.join(" ");
+}
+"""
+
+JS_WAIT_MATHJAX = """
+async () => {
+  const mj = window.MathJax;
+  if (!mj || !mj.startup || !mj.startup.promise) return {loaded: false};
+  await mj.startup.promise;
+  if (mj.typesetPromise) await mj.typesetPromise().catch(() => null);
+  return {loaded: true, version: mj.version};
+}
+"""
+
+JS_MATH_STATUS = """
+() => {
+  const maths = Array.from(document.querySelectorAll(".math, span.math, div.math"))
+    .filter(el => !el.parentElement.closest(".math"));
+  const untypeset = maths.filter(el => !el.querySelector("mjx-container"));
+  const errors = Array.from(document.querySelectorAll("mjx-merror, [data-mjx-error]"))
+    .map(el => el.getAttribute("data-mjx-error") || el.textContent);
+  return {
+    count: maths.length,
+    untypeset: untypeset.slice(0, 5).map(el => el.textContent.trim().slice(0, 80)),
+    nUntypeset: untypeset.length,
+    containers: document.querySelectorAll("mjx-container").length,
+    errors: errors.slice(0, 5),
+  };
+}
+"""
+
+JS_IMAGES = """
+async () => {
+  const imgs = Array.from(document.images);
+  imgs.forEach(img => { img.loading = "eager"; });
+  await Promise.all(imgs.map(img => img.complete ? null :
+    new Promise(r => { img.addEventListener("load", r); img.addEventListener("error", r);
+                       setTimeout(r, 10000); })));
+  return imgs.filter(img => !(img.complete && img.naturalWidth > 0))
+             .map(img => (img.getAttribute("src") || "").slice(0, 100));
+}
+"""
+
+JS_WIDGETS = """
+() => {
+  const views = document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]');
+  const rendered = [];
+  const empty = [];
+  views.forEach((s, i) => {
+    // embed-amd.js inserts a div.widget-subarea holding the view right before its <script> tag.
+    const el = s.previousElementSibling;
+    const w = el && el.matches(".widget-subarea") ? el : null;
+    if (!w) { empty.push(`view ${i}: nothing rendered`); return; }
+    const r = w.getBoundingClientRect();
+    if (!w.children.length || r.width === 0 || r.height === 0) empty.push(`view ${i}: empty container`);
+    else rendered.push(i);
+  });
+  const bodyText = document.body.innerText;
+  const broken = /widget could not be rendered|Error displaying widget|Could not load widget/i.test(bodyText);
+  return {views: views.length, rendered: rendered.length, empty, broken,
+          sliders: document.querySelectorAll(".widget-slider .noUi-handle, .widget-slider input[type=range]").length,
+          emptyContainers: Array.from(document.querySelectorAll(".jupyter-widgets.widget-subarea, .widget-subarea"))
+                             .filter(e => e.childElementCount === 0).length};
+}
+"""
+
+
+@dataclass
+class PageResult:
+    page: str
+    failures: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def fail(self, msg: str) -> None:
+        self.failures.append(msg)
+
+
+# --------------------------------------------------------------------------- static link checks
+class _LinkParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+        self.hrefs: list[str] = []
+        self.srcs: list[str] = []
+        self.unresolved: list[str] = []
+        self._a_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: (v or "") for k, v in attrs}
+        if "id" in a:
+            self.ids.add(a["id"])
+        if tag == "a":
+            self._a_depth += 1
+            if "name" in a:
+                self.ids.add(a["name"])
+            if "href" in a:
+                self.hrefs.append(a["href"])
+        if tag in ("img", "script") and a.get("src"):
+            self.srcs.append(a["src"])
+        if tag == "link" and a.get("rel") == "stylesheet" and a.get("href"):
+            self.srcs.append(a["href"])
+        # Sphinx renders a reference it could not resolve as an xref span/code without a link.
+        classes = a.get("class", "").split()
+        if "xref" in classes and self._a_depth == 0 and tag in ("span", "code"):
+            self.unresolved.append(a.get("class", ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._a_depth:
+            self._a_depth -= 1
+
+
+def _parse(path: Path) -> _LinkParser:
+    p = _LinkParser()
+    p.feed(path.read_text(encoding="utf-8", errors="replace"))
+    return p
+
+
+def check_links(site: Path, pages: list[Path], result_of: dict[str, PageResult]) -> None:
+    """href -> file exists, #id -> id exists in that file; local src/stylesheet files exist."""
+    cache: dict[Path, _LinkParser] = {}
+
+    def parsed(path: Path) -> _LinkParser:
+        if path not in cache:
+            cache[path] = _parse(path)
+        return cache[path]
+
+    for page in pages:
+        rel = page.relative_to(site).as_posix()
+        res = result_of[rel]
+        info = parsed(page)
+        if info.unresolved:
+            res.fail(f"{len(info.unresolved)} unresolved cross-reference(s) (xref without a link)")
+        base = f"http://site/{rel}"
+        for href in info.hrefs:
+            if not href or href.startswith(("mailto:", "javascript:", "data:")):
+                continue
+            url = urlsplit(urljoin(base, href))
+            if url.netloc != "site":
+                continue  # external links are not followed (no network), only local ones
+            target = site / unquote(url.path.lstrip("/"))
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.exists():
+                res.fail(f"dead link {href!r}: {target.relative_to(site)} does not exist")
+                continue
+            if url.fragment and target.suffix == ".html" and unquote(url.fragment) not in parsed(target).ids:
+                res.fail(f"dead anchor {href!r}: no id {url.fragment!r} in {target.relative_to(site)}")
+        for src in info.srcs:
+            url = urlsplit(urljoin(base, src))
+            if url.netloc == "site" and not (site / unquote(url.path.lstrip("/"))).exists():
+                res.fail(f"missing file {src!r}")
+
+
+# ------------------------------------------------------------------------------- local server
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+        pass
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # The browser drops connections it no longer needs (closed pages, aborted fetches);
+        # a broken pipe there is not a problem of the site.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+def serve(site: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    server = _Server(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+def _allowed(text: str) -> bool:
+    return any(re.search(pattern, text) for pattern, _why in CONSOLE_ALLOWLIST)
+
+
+# ------------------------------------------------------------------------------ browser checks
+def _check_sliders(page, res: PageResult) -> None:
+    handles = page.locator(".widget-slider .noUi-handle")
+    for i in range(handles.count()):
+        handle = handles.nth(i)
+        slider = page.locator(".widget-slider").filter(has=handle).first
+        readout = slider.locator(".widget-readout")
+        before = readout.inner_text() if readout.count() else handle.get_attribute("aria-valuenow")
+        handle.focus()
+        # Try both directions: a slider sitting at its maximum only moves left.
+        for key in ("ArrowRight", "ArrowLeft", "ArrowLeft"):
+            page.keyboard.press(key)
+            page.wait_for_timeout(100)
+            after = readout.inner_text() if readout.count() else handle.get_attribute("aria-valuenow")
+            if after != before:
+                break
+        if after == before:
+            res.fail(f"widget slider {i} does not respond to the keyboard (readout stays {before!r})")
+
+
+def _check_animations(page, res: PageResult) -> int:
+    players = page.locator("div.animation")
+    n = players.count()
+    for i in range(n):
+        player = players.nth(i)
+        rng = player.locator("input[type=range]")
+        img = player.locator("img").first
+        if rng.count() == 0 or img.count() == 0:
+            res.fail(f"animation {i}: no slider or no frame image")
+            continue
+        pause = player.locator("button[title='Pause'], button[onclick*='pause_animation']")
+        if pause.count():
+            pause.first.click()
+        ok = img.evaluate("im => im.complete && im.naturalWidth > 0")
+        if not ok:
+            res.fail(f"animation {i}: frame image not shown")
+        before_src = img.get_attribute("src")
+        before_val = rng.first.input_value()
+        rng.first.focus()
+        for key in ("ArrowRight", "ArrowLeft", "ArrowLeft"):
+            page.keyboard.press(key)
+            page.wait_for_timeout(150)
+            if rng.first.input_value() != before_val:
+                break
+        after_src = img.get_attribute("src")
+        if rng.first.input_value() == before_val:
+            res.fail(f"animation {i}: slider does not move with the keyboard")
+        elif after_src == before_src:
+            res.fail(f"animation {i}: moving the slider does not change the displayed frame")
+        elif not img.evaluate("im => im.complete && im.naturalWidth > 0"):
+            res.fail(f"animation {i}: new frame image not shown")
+    return n
+
+
+REDIRECT = re.compile(r"""<meta\s+http-equiv=["']?refresh["']?\s+content=["']?\d+\s*;\s*url=([^"'>\s]+)""", re.I)
+
+
+def redirect_target(site: Path, rel: str) -> str | None:
+    """The page a meta-refresh stub points to (relative to the site root), or None."""
+    m = REDIRECT.search((site / rel).read_text(encoding="utf-8", errors="replace")[:4000])
+    if m is None:
+        return None
+    return urlsplit(urljoin(f"http://site/{rel}", m.group(1))).path.lstrip("/")
+
+
+def check_page(
+    context, base_url: str, rel: str, res: PageResult, shot_path: Path | None, redirect: str | None = None
+) -> None:
+    page = context.new_page()
+    console: list[str] = []
+    external: list[str] = []
+    bad_status: list[str] = []
+
+    def on_console(msg) -> None:
+        if msg.type == "error" and not _allowed(msg.text):
+            console.append(msg.text[:300])
+
+    def on_response(resp) -> None:
+        if resp.status >= 400 and not resp.url.endswith("/favicon.ico"):
+            bad_status.append(f"{resp.status} {resp.url[len(base_url) - 1:] if resp.url.startswith(base_url) else resp.url}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: console.append(f"uncaught exception: {str(exc)[:300]}"))
+    page.on("response", on_response)
+
+    def route(r) -> None:
+        url = r.request.url
+        host = urlsplit(url).hostname
+        if url.startswith(("data:", "blob:", "about:")) or host in ("127.0.0.1", "localhost"):
+            r.continue_()
+        else:
+            external.append(url)
+            r.abort("blockedbyclient")
+
+    page.route("**/*", route)
+    try:
+        target = rel
+        if redirect is not None:
+            # A redirect stub (jupyter-book's root index.html): check the page it leads to.
+            target = redirect
+            res.notes.append(f"redirects to {redirect}")
+        page.goto(base_url + target, wait_until="load", timeout=60000)
+        mj = page.evaluate(JS_WAIT_MATHJAX)
+        maths = page.evaluate(JS_MATH_STATUS)
+        if maths["count"]:
+            if not mj["loaded"]:
+                res.fail(f"{maths['count']} math element(s) but MathJax is not loaded")
+            elif maths["nUntypeset"]:
+                res.fail(f"{maths['nUntypeset']} math element(s) not typeset, e.g. {maths['untypeset']}")
+        if maths["errors"]:
+            res.fail(f"MathJax TeX errors: {maths['errors']}")
+        prose = page.evaluate(JS_PROSE_TEXT)
+        for m in list(RAW_TEX.finditer(prose))[:3]:
+            res.fail(f"raw TeX visible: ...{prose[max(0, m.start() - 40):m.end() + 40]!r}...")
+        for m in list(RAW_ROLE.finditer(prose))[:3]:
+            res.fail(f"unparsed role visible: ...{prose[max(0, m.start() - 30):m.end() + 30]!r}...")
+
+        broken_imgs = page.evaluate(JS_IMAGES)
+        for src in broken_imgs:
+            res.fail(f"image not loaded: {src!r}")
+        n_img = page.evaluate("() => document.images.length")
+
+        if shot_path is not None:
+            # Before any interaction, so the page looks as a reader first sees it.
+            shot_path.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(shot_path), full_page=True)
+
+        n_views = page.evaluate(
+            "() => document.querySelectorAll('script[type=\"application/vnd.jupyter.widget-view+json\"]').length")
+        widgets = None
+        if n_views:
+            # embed-amd.js renders on `load`, asynchronously; give it time, then judge.
+            deadline = time.monotonic() + 20
+            while True:
+                widgets = page.evaluate(JS_WIDGETS)
+                if widgets["rendered"] == widgets["views"] or time.monotonic() > deadline:
+                    break
+                page.wait_for_timeout(250)
+            for msg in widgets["empty"]:
+                res.fail(f"widget {msg}")
+            if widgets["broken"]:
+                res.fail("a widget shows 'could not be rendered' / 'Error displaying widget'")
+            if widgets["emptyContainers"]:
+                res.fail(f"{widgets['emptyContainers']} empty widget container(s)")
+            _check_sliders(page, res)
+        n_anim = _check_animations(page, res)
+
+        page.wait_for_timeout(100)  # let late console messages arrive
+        res.notes.append(
+            f"math {maths['count']}, img {n_img}, widget views {n_views}, sliders "
+            f"{widgets['sliders'] if widgets else 0}, players {n_anim}"
+        )
+    except Exception as exc:  # a crashed check is a failed page, never a pass
+        res.fail(f"check crashed: {type(exc).__name__}: {exc}")
+    finally:
+        page.close()
+    for url in sorted(set(external)):
+        res.fail(f"request to non-localhost URL (blocked): {url}")
+    for line in sorted(set(bad_status)):
+        res.fail(f"HTTP {line}")
+    for msg in console:
+        res.fail(f"console error: {msg}")
+
+
+def find_pages(site: Path) -> list[Path]:
+    return sorted(
+        p for p in site.rglob("*.html") if not (set(p.relative_to(site).parts[:-1]) & SKIP_DIRS)
+    )
+
+
+def run(site: Path, screenshots: Path, shots: list[str], only: list[str] | None = None) -> int:
+    from playwright.sync_api import sync_playwright  # imported here so --help works without it
+
+    site = site.resolve()
+    if not (site / "index.html").exists():
+        print(f"check_site: {site} has no index.html; build the book first", file=sys.stderr)
+        return 2
+    pages = find_pages(site)
+    if only:
+        pages = [p for p in pages if p.relative_to(site).as_posix() in only]
+    rels = [p.relative_to(site).as_posix() for p in pages]
+    results = {rel: PageResult(rel) for rel in rels}
+    for shot in shots:
+        if shot not in results:
+            print(f"check_site: screenshot page {shot} was not built", file=sys.stderr)
+            results.setdefault(shot, PageResult(shot)).fail("page requested for a screenshot does not exist")
+
+    check_links(site, pages, results)
+
+    server, base_url = serve(site)
+    t0 = time.monotonic()
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+            for rel in rels:
+                shot = screenshots / (Path(rel).stem + ".png") if rel in shots else None
+                redirect = redirect_target(site, rel)
+                if redirect is not None and not (site / redirect).is_file():
+                    results[rel].fail(f"redirects to {redirect}, which does not exist")
+                    continue
+                check_page(context, base_url, rel, results[rel], shot, redirect)
+            browser.close()
+    finally:
+        server.shutdown()
+
+    n_fail = 0
+    for rel, res in results.items():
+        status = "FAIL" if res.failures else "ok  "
+        print(f"{status} {rel}  ({'; '.join(res.notes)})")
+        for msg in res.failures:
+            print(f"       - {msg}")
+        n_fail += bool(res.failures)
+    print(f"check_site: {len(results)} page(s), {n_fail} failed, {time.monotonic() - t0:.1f} s in the browser")
+    if shots:
+        print(f"check_site: screenshots in {screenshots}")
+    return 1 if n_fail else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("site", nargs="?", default="_build/html", type=Path, help="built site (default _build/html)")
+    ap.add_argument("--screenshots", type=Path, default=None, help="folder for screenshots (default SITE/../screenshots)")
+    ap.add_argument("--shot", action="append", default=None, help=f"page to screenshot (default {DEFAULT_SHOTS})")
+    ap.add_argument("--page", action="append", default=None, help="check only this page (repeatable)")
+    args = ap.parse_args(argv)
+    shots = list(DEFAULT_SHOTS) if args.shot is None else [s for s in args.shot if s]
+    screenshots = args.screenshots or args.site.resolve().parent / "screenshots"
+    return run(args.site, screenshots, shots, args.page)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
