@@ -12,8 +12,9 @@ SITE_DIR defaults to `_build/html`. The site is served on a localhost port; ever
 * images:  every <img> loaded (naturalWidth > 0);
 * widgets: every saved ipywidgets view rendered (non-empty, no "could not be rendered" message)
            and every slider responds to the keyboard (its readout changes);
-* players: every matplotlib `to_jshtml` animation (`div.animation` with an `<input type=range>`)
-           shows a frame and shows a different frame when its slider is moved;
+* sliders: every static (kernel-less) `<input type=range>` player, e.g. the Explore chapter's
+           T slider or a matplotlib `to_jshtml` animation, shows a frame and shows a different
+           frame when moved with the keyboard; pages in REQUIRED must contain what it lists;
 * links:   every internal href (including equation/figure references) points to an existing
            file and, with `#id`, to an existing id there; no unresolved cross-reference markup;
 * network: no request leaves localhost (such requests are blocked and reported), no 4xx/5xx;
@@ -46,7 +47,12 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 DEFAULT_SHOTS = ("book/04_update_gate.html", "book/10_explore.html")
+# Interactive content a page must contain (so losing it is a failure, not a silent pass).
+REQUIRED: dict[str, dict[str, int]] = {
+    "book/10_explore.html": {"widget_views": 1, "static_sliders": 1},
+}
 SKIP_DIRS = {"_static", "_sources", "_images", "_downloads"}
 
 # Console messages that are not errors of the book. Keep this list short; each entry says why.
@@ -134,8 +140,8 @@ JS_WIDGETS = """
   const bodyText = document.body.innerText;
   const broken = /widget could not be rendered|Error displaying widget|Could not load widget/i.test(bodyText);
   return {views: views.length, rendered: rendered.length, empty, broken,
-          sliders: document.querySelectorAll(".widget-slider .noUi-handle, .widget-slider input[type=range]").length,
-          emptyContainers: Array.from(document.querySelectorAll(".jupyter-widgets.widget-subarea, .widget-subarea"))
+          sliders: document.querySelectorAll(".widget-slider .noUi-handle").length,
+          emptyContainers: Array.from(document.querySelectorAll(".widget-subarea"))
                              .filter(e => e.childElementCount === 0).length};
 }
 """
@@ -146,6 +152,7 @@ class PageResult:
     page: str
     failures: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
 
     def fail(self, msg: str) -> None:
         self.failures.append(msg)
@@ -274,41 +281,61 @@ def _check_sliders(page, res: PageResult) -> None:
             res.fail(f"widget slider {i} does not respond to the keyboard (readout stays {before!r})")
 
 
-def _check_animations(page, res: PageResult) -> int:
-    players = page.locator("div.animation")
-    n = players.count()
+# What a reader sees of a static (kernel-less) slider: which images in its player are visible,
+# and whether they are loaded. Works for matplotlib's to_jshtml player (one <img> whose src
+# changes) and for players that toggle pre-rendered <img> frames (grubptt.explore.static_t_slider).
+JS_PLAYER_VIEW = """
+(rng) => {
+  let box = rng.parentElement;
+  while (box && box !== document.body && !box.querySelector("img")) box = box.parentElement;
+  const imgs = box ? Array.from(box.querySelectorAll("img")) : [];
+  const shown = imgs.filter(im => im.getBoundingClientRect().width > 0);
+  return {value: rng.value, nImg: imgs.length,
+          shown: shown.map(im => imgs.indexOf(im) + ":" + (im.getAttribute("src") || "").length + ":" +
+                                 (im.getAttribute("src") || "").slice(-40)).join("|"),
+          loaded: shown.length > 0 && shown.every(im => im.complete && im.naturalWidth > 0)};
+}
+"""
+
+
+def _check_static_sliders(page, res: PageResult) -> int:
+    """Every <input type=range> outside ipywidgets must show a frame and show another when moved."""
+    ranges = page.locator("input[type=range]:not(.jupyter-widgets input)")
+    n = ranges.count()
     for i in range(n):
-        player = players.nth(i)
-        rng = player.locator("input[type=range]")
-        img = player.locator("img").first
-        if rng.count() == 0 or img.count() == 0:
-            res.fail(f"animation {i}: no slider or no frame image")
+        rng = ranges.nth(i)
+        player = rng.locator("xpath=ancestor::div[contains(@class, 'animation')][1]")
+        if player.count():  # matplotlib's player may be playing: stop it so only the slider moves it
+            pause = player.locator("button[title='Pause']")
+            if pause.count():
+                pause.first.click()
+        before = rng.evaluate(JS_PLAYER_VIEW)
+        if before["nImg"] == 0:
+            res.fail(f"static slider {i}: no frame image next to it")
             continue
-        pause = player.locator("button[title='Pause'], button[onclick*='pause_animation']")
-        if pause.count():
-            pause.first.click()
-        ok = img.evaluate("im => im.complete && im.naturalWidth > 0")
-        if not ok:
-            res.fail(f"animation {i}: frame image not shown")
-        before_src = img.get_attribute("src")
-        before_val = rng.first.input_value()
-        rng.first.focus()
+        if not before["loaded"]:
+            res.fail(f"static slider {i}: no loaded frame shown")
+        rng.scroll_into_view_if_needed()
+        rng.focus()
+        after = before
         for key in ("ArrowRight", "ArrowLeft", "ArrowLeft"):
             page.keyboard.press(key)
             page.wait_for_timeout(150)
-            if rng.first.input_value() != before_val:
+            after = rng.evaluate(JS_PLAYER_VIEW)
+            if after["value"] != before["value"]:
                 break
-        after_src = img.get_attribute("src")
-        if rng.first.input_value() == before_val:
-            res.fail(f"animation {i}: slider does not move with the keyboard")
-        elif after_src == before_src:
-            res.fail(f"animation {i}: moving the slider does not change the displayed frame")
-        elif not img.evaluate("im => im.complete && im.naturalWidth > 0"):
-            res.fail(f"animation {i}: new frame image not shown")
+        if after["value"] == before["value"]:
+            res.fail(f"static slider {i}: does not move with the keyboard")
+        elif after["shown"] == before["shown"]:
+            res.fail(f"static slider {i}: moving it does not change the displayed frame")
+        elif not after["loaded"]:
+            res.fail(f"static slider {i}: the new frame is not shown (image not loaded)")
     return n
 
 
-REDIRECT = re.compile(r"""<meta\s+http-equiv=["']?refresh["']?\s+content=["']?\d+\s*;\s*url=([^"'>\s]+)""", re.I)
+REDIRECT = re.compile(
+    r"""<meta\s+http-equiv=["']?refresh["']?\s+content=["']?\d+\s*;\s*url=([^"'>\s]+)""", re.I
+)
 
 
 def redirect_target(site: Path, rel: str) -> str | None:
@@ -333,7 +360,7 @@ def check_page(
 
     def on_response(resp) -> None:
         if resp.status >= 400 and not resp.url.endswith("/favicon.ico"):
-            bad_status.append(f"{resp.status} {resp.url[len(base_url) - 1:] if resp.url.startswith(base_url) else resp.url}")
+            bad_status.append(f"{resp.status} {resp.url.removeprefix(base_url[:-1])}")
 
     page.on("console", on_console)
     page.on("pageerror", lambda exc: console.append(f"uncaught exception: {str(exc)[:300]}"))
@@ -367,9 +394,9 @@ def check_page(
             res.fail(f"MathJax TeX errors: {maths['errors']}")
         prose = page.evaluate(JS_PROSE_TEXT)
         for m in list(RAW_TEX.finditer(prose))[:3]:
-            res.fail(f"raw TeX visible: ...{prose[max(0, m.start() - 40):m.end() + 40]!r}...")
+            res.fail(f"raw TeX visible: ...{prose[max(0, m.start() - 40) : m.end() + 40]!r}...")
         for m in list(RAW_ROLE.finditer(prose))[:3]:
-            res.fail(f"unparsed role visible: ...{prose[max(0, m.start() - 30):m.end() + 30]!r}...")
+            res.fail(f"unparsed role visible: ...{prose[max(0, m.start() - 30) : m.end() + 30]!r}...")
 
         broken_imgs = page.evaluate(JS_IMAGES)
         for src in broken_imgs:
@@ -381,8 +408,7 @@ def check_page(
             shot_path.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(shot_path), full_page=True)
 
-        n_views = page.evaluate(
-            "() => document.querySelectorAll('script[type=\"application/vnd.jupyter.widget-view+json\"]').length")
+        n_views = page.evaluate(f"() => document.querySelectorAll('script[type=\"{WIDGET_VIEW}\"]').length")
         widgets = None
         if n_views:
             # embed-amd.js renders on `load`, asynchronously; give it time, then judge.
@@ -399,12 +425,13 @@ def check_page(
             if widgets["emptyContainers"]:
                 res.fail(f"{widgets['emptyContainers']} empty widget container(s)")
             _check_sliders(page, res)
-        n_anim = _check_animations(page, res)
+        n_anim = _check_static_sliders(page, res)
+        res.counts.update(widget_views=n_views, static_sliders=n_anim)
 
         page.wait_for_timeout(100)  # let late console messages arrive
         res.notes.append(
             f"math {maths['count']}, img {n_img}, widget views {n_views}, sliders "
-            f"{widgets['sliders'] if widgets else 0}, players {n_anim}"
+            f"{widgets['sliders'] if widgets else 0}, static sliders {n_anim}"
         )
     except Exception as exc:  # a crashed check is a failed page, never a pass
         res.fail(f"check crashed: {type(exc).__name__}: {exc}")
@@ -419,12 +446,16 @@ def check_page(
 
 
 def find_pages(site: Path) -> list[Path]:
-    return sorted(
-        p for p in site.rglob("*.html") if not (set(p.relative_to(site).parts[:-1]) & SKIP_DIRS)
-    )
+    return sorted(p for p in site.rglob("*.html") if not (set(p.relative_to(site).parts[:-1]) & SKIP_DIRS))
 
 
-def run(site: Path, screenshots: Path, shots: list[str], only: list[str] | None = None) -> int:
+def run(
+    site: Path,
+    screenshots: Path,
+    shots: list[str],
+    only: list[str] | None = None,
+    required: dict[str, dict[str, int]] | None = None,
+) -> int:
     from playwright.sync_api import sync_playwright  # imported here so --help works without it
 
     site = site.resolve()
@@ -460,6 +491,17 @@ def run(site: Path, screenshots: Path, shots: list[str], only: list[str] | None 
     finally:
         server.shutdown()
 
+    for rel, needs in (REQUIRED if required is None else required).items():
+        if rel not in results:
+            if not only:
+                results[rel] = PageResult(rel)
+                results[rel].fail("required page was not built")
+            continue
+        for what, minimum in needs.items():
+            have = results[rel].counts.get(what, 0)
+            if have < minimum:
+                results[rel].fail(f"expected at least {minimum} {what.replace('_', ' ')}, found {have}")
+
     n_fail = 0
     for rel, res in results.items():
         status = "FAIL" if res.failures else "ok  "
@@ -467,7 +509,9 @@ def run(site: Path, screenshots: Path, shots: list[str], only: list[str] | None 
         for msg in res.failures:
             print(f"       - {msg}")
         n_fail += bool(res.failures)
-    print(f"check_site: {len(results)} page(s), {n_fail} failed, {time.monotonic() - t0:.1f} s in the browser")
+    print(
+        f"check_site: {len(results)} page(s), {n_fail} failed, {time.monotonic() - t0:.1f} s in the browser"
+    )
     if shots:
         print(f"check_site: screenshots in {screenshots}")
     return 1 if n_fail else 0
@@ -475,9 +519,15 @@ def run(site: Path, screenshots: Path, shots: list[str], only: list[str] | None 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("site", nargs="?", default="_build/html", type=Path, help="built site (default _build/html)")
-    ap.add_argument("--screenshots", type=Path, default=None, help="folder for screenshots (default SITE/../screenshots)")
-    ap.add_argument("--shot", action="append", default=None, help=f"page to screenshot (default {DEFAULT_SHOTS})")
+    ap.add_argument(
+        "site", nargs="?", default="_build/html", type=Path, help="built site (default _build/html)"
+    )
+    ap.add_argument(
+        "--screenshots", type=Path, default=None, help="folder for screenshots (default SITE/../screenshots)"
+    )
+    ap.add_argument(
+        "--shot", action="append", default=None, help=f"page to screenshot (default {DEFAULT_SHOTS})"
+    )
     ap.add_argument("--page", action="append", default=None, help="check only this page (repeatable)")
     args = ap.parse_args(argv)
     shots = list(DEFAULT_SHOTS) if args.shot is None else [s for s in args.shot if s]

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Set up what the README commands need; safe to run again (re-installs only what changed).
+#   scripts/setup.sh python    .venv with requirements.txt (Python >= 3.11; set PYTHON=... to choose)
+#   scripts/setup.sh npm       node_modules/ from package-lock.json (MathJax, RequireJS, widget manager)
+#   scripts/setup.sh chromium  Debian's /usr/bin/chromium for the browser check (apt-get, needs root)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+fingerprint() { cat "$@" | sha256sum | cut -d' ' -f1; }
+
+setup_python() {
+    local py="${PYTHON:-python3}"
+    if [ ! -x .venv/bin/python ]; then
+        command -v "$py" >/dev/null || { echo "setup: $py not found; install Python >= 3.11" >&2; exit 1; }
+        "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+            || { echo "setup: $("$py" --version) is too old; need Python >= 3.11 (set PYTHON=...)" >&2; exit 1; }
+        echo "setup: creating .venv with $("$py" --version)"
+        "$py" -m venv .venv
+    fi
+    local want stamp=.venv/.grubptt-requirements
+    want="$(fingerprint requirements.txt pyproject.toml)"
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+        echo "setup: installing requirements.txt into .venv"
+        .venv/bin/python -m pip install --quiet --upgrade pip
+        .venv/bin/python -m pip install --quiet -r requirements.txt
+        echo "$want" > "$stamp"
+    fi
+}
+
+setup_npm() {
+    command -v npm >/dev/null || { echo "setup: npm not found; install Node.js >= 18 (apt-get install nodejs npm)" >&2; exit 1; }
+    local want stamp=node_modules/.grubptt-lock
+    want="$(fingerprint package.json package-lock.json)"
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+        echo "setup: fetching the book's JavaScript (npm ci)"
+        # --ignore-scripts: the packages are plain files; nothing needs to run at install time.
+        npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+        echo "$want" > "$stamp"
+    fi
+}
+
+setup_chromium() {
+    [ -x /usr/bin/chromium ] && return 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "setup: installing Debian's chromium (apt-get)"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+        echo "setup: /usr/bin/chromium is missing. Install it (Debian/Ubuntu: sudo apt-get install chromium);" \
+             "the browser tests need it and never download a browser." >&2
+        exit 1
+    fi
+}
+
+[ $# -gt 0 ] || set -- python npm chromium
+for what in "$@"; do
+    case "$what" in
+        python) setup_python ;;
+        npm) setup_npm ;;
+        chromium) setup_chromium ;;
+        *) echo "setup: unknown target $what (python, npm, chromium)" >&2; exit 2 ;;
+    esac
+done
