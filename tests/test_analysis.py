@@ -143,6 +143,16 @@ def test_gradient_flow_matches_its_parts(model):
     np.testing.assert_allclose(f.jac_sv, analysis.jacobian_singular_values(p, c, f.jac_t), rtol=1e-12)
 
 
+def test_sample_steps():
+    np.testing.assert_array_equal(analysis.sample_steps(5), np.arange(5))
+    np.testing.assert_array_equal(analysis.sample_steps(5, 10), np.arange(5))
+    s = analysis.sample_steps(1000, 40)
+    assert len(s) == 40 and s[0] == 0 and s[-1] == 999 and np.all(np.diff(s) > 0)
+    assert analysis.sample_steps(1000, 0).size == 0
+    with pytest.raises(ValueError, match="max_steps"):
+        analysis.sample_steps(10, -1)
+
+
 def test_gradient_flow_T0_has_no_jacobians():
     p, c, Y = _problem("GRU", T=0)
     f = analysis.gradient_flow(p, c, Y)

@@ -172,12 +172,20 @@ def last_step_gradients(params: Params, cache: Cache, Y: np.ndarray) -> np.ndarr
 
 
 def sample_steps(T: int, max_steps: int | None = None) -> np.ndarray:
-    """Steps t in 0..T−1 at which to look at J^(t) = ∂h^(t+1)/∂h^(t): all, or ≤ max_steps evenly spread."""
+    """Steps t in 0..T−1 at which to look at J^(t) = ∂h^(t+1)/∂h^(t): all, or ≤ max_steps evenly spread.
+
+    The first (0) and last (T−1) step are always among them when max_steps ≥ 2.
+    """
     if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 0:
         raise ValueError(f"T must be an integer >= 0, got {T!r}")
-    if max_steps is None or T <= max_steps:
+    if max_steps is None:
         return np.arange(T)
-    _positive_int("max_steps", max_steps)
+    if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)) or max_steps < 0:
+        raise ValueError(f"max_steps must be an integer >= 0 or None, got {max_steps!r}")
+    if T <= max_steps:
+        return np.arange(T)
+    if max_steps == 0:
+        return np.arange(0)
     return np.unique(np.linspace(0, T - 1, max_steps).round().astype(int))
 
 

@@ -157,18 +157,21 @@ def compute(s: Setting, *, max_jacobians: int = 40) -> dict[str, analysis.Gradie
     """Gradient flows of a GRU and a SimpleRNN with the same sizes, seed and sequence.
 
     Both recurrent parts get spectral radius ``s.radius``; ``s.bz`` only exists in the GRU.
+    Step-Jacobian singular values (≤ ``max_jacobians`` steps) only for ``s.model``, the one
+    whose Jacobians the dashboard shows.
     """
     if s.model not in MODEL_COLORS:
         raise ValueError(f"model must be one of {list(MODEL_COLORS)}, got {s.model!r}")
     x, Y = analysis.make_data(s.T, seed=s.seed, output=s.output)
     gru = analysis.make_gru(s.hidden_size, seed=s.seed, radius=s.radius, bz=s.bz)
     rnn = analysis.make_rnn(s.hidden_size, seed=s.seed, radius=s.radius)
+    k = {m: (max_jacobians if m == s.model else 0) for m in MODEL_COLORS}
     with one_blas_thread():
         return {
             "GRU": analysis.gradient_flow(gru, forward(gru, x, output=s.output), Y,
-                                          max_jacobians=max_jacobians),
+                                          max_jacobians=k["GRU"]),
             "SimpleRNN": analysis.gradient_flow(rnn, rnn_forward(rnn, x, output=s.output), Y,
-                                                max_jacobians=max_jacobians),
+                                                max_jacobians=k["SimpleRNN"]),
         }
 
 
@@ -197,7 +200,8 @@ class Dashboard:
                       for k in (*TERMS, *RNN_TERMS[1:])}
         self.gain = {m: a[1, 0].plot(nan, nan, color=c, label=m)[0] for m, c in MODEL_COLORS.items()}
         a[1, 0].legend(loc="lower left", fontsize="small")
-        self.sv = [a[1, 1].plot(nan, nan, ls=ls)[0] for ls in ("-", "--", ":")]
+        self.sv = [a[1, 1].plot(nan, nan, ls=ls, label=lab)[0]
+                   for ls, lab in (("-", "largest"), ("--", "median"), (":", "smallest"))]
         self.band = None
         for ax in a[1]:
             ax.axhline(1.0, color="0.6", lw=0.8, ls=":")
@@ -231,16 +235,14 @@ class Dashboard:
                                          color=color, alpha=0.2)
         if model != self._model:                     # titles and legend only change with the model
             self._model = model
-            a[0, 0].set_title(f"‖dh(t)‖ against t ({model})", y=1.0, pad=4, fontsize="medium")
-            a[0, 1].set_title(f"norm of each term of dh(t) against t ({model})", y=1.0, pad=4,
-                              fontsize="medium")
-            a[1, 0].set_title("‖∂L(T)/∂h(t)‖ / ‖grad_dense(T)‖ against distance T − t", y=1.0, pad=4,
-                              fontsize="medium")
-            a[1, 1].set_title(f"singular values of ∂h(t+1)/∂h(t) against t ({model}):\n"
-                              "largest (solid), median (dashed), smallest (dotted)", y=1.0, pad=4,
-                              fontsize="medium")
+            titles = (f"{model}: ‖dh(t)‖ against t", f"{model}: terms of dh(t), norms",
+                      "‖∂L(T)/∂h(t)‖ / ‖grad_dense(T)‖ against T − t",
+                      f"{model}: singular values of ∂h(t+1)/∂h(t)")
+            for ax, title in zip(a.flat, titles, strict=True):
+                ax.set_title(title, y=1.0, pad=4, fontsize="medium")
             a[0, 1].legend(handles=[ln for k, ln in self.terms.items() if k in f.term_norms],
                            fontsize="small", ncol=2, loc="lower left")
+            a[1, 1].legend(loc="lower left", fontsize="small", ncol=3)   # legend copies the line colours
         for ax in a.flat:
             ax.relim(visible_only=True)
             ax.autoscale_view()
@@ -286,7 +288,7 @@ def _power_label(y: float, _pos=None) -> str:
 # Live widget (needs a kernel)
 
 
-def explorer(setting: Setting | None = None, *, dpi: float = 64, t_max: int = 1000):
+def explorer(setting: Setting | None = None, *, dpi: float = 56, t_max: int = 1000):
     """The interactive explorer: controls + the four plots, recomputed on every change.
 
     Returns an ``ipywidgets.VBox``; display it as a cell's last expression.  Controls: T
