@@ -217,11 +217,11 @@ def test_describe_lists_every_factor_without_numbers():
     for path in grubptt.PATHS:
         factors = paths.path_factors(ex.params, ex.cache, 1, path)
         table = paths.describe(factors)
-        md, text = table._repr_markdown_(), str(table)
-        assert len(md.splitlines()) == len(factors) + 2
+        html, text = table._repr_html_(), str(table)
+        assert html.count("<tr>") == len(factors) + 1
         assert len(text.splitlines()) == len(factors)
         for f in factors:
-            assert f"${f.latex}$" in md and f.name in text
+            assert f"\\({f.latex}\\)" in html and f.name in text
         assert repr(table) == text
     with pytest.raises(ValueError, match="at least one Factor"):
         paths.describe([])

@@ -201,7 +201,7 @@ def path_product(factors: Iterable[Factor]) -> np.ndarray:
 
 @dataclass
 class FactorTable:
-    """The factors of a path as a table: Markdown (math rendered by the book) or plain text.
+    """The factors of a path as a table: HTML (math typeset by MathJax) or plain text.
 
     Shows the symbols, the values and shapes only, no numbers, so the output is the same
     on every machine.
@@ -209,11 +209,13 @@ class FactorTable:
 
     factors: list[Factor]
 
-    def _repr_markdown_(self) -> str:
-        lines = ["| # | Jacobian | value | shape | elementwise |", "|---|---|---|---|---|"]
-        lines += [f"| {i + 1} | ${f.symbol}$ | ${f.latex}$ | {f.shape[0]}×{f.shape[1]} | "
-                  f"{'yes' if f.diagonal else 'no'} |" for i, f in enumerate(self.factors)]
-        return "\n".join(lines)
+    def _repr_html_(self) -> str:
+        # \( \) delimiters, and the class that tells the book's MathJax to typeset inside an output.
+        body = "".join(f"<tr><td>{i + 1}</td><td>\\({f.symbol}\\)</td><td>\\({f.latex}\\)</td>"
+                       f"<td>{f.shape[0]}×{f.shape[1]}</td><td>{'yes' if f.diagonal else 'no'}</td></tr>"
+                       for i, f in enumerate(self.factors))
+        return ('<table class="mathjax_process"><thead><tr><th>#</th><th>Jacobian</th><th>value</th>'
+                f"<th>shape</th><th>elementwise</th></tr></thead><tbody>{body}</tbody></table>")
 
     def __str__(self) -> str:
         return "\n".join(f"{i + 1}. {f.name:<12} {f.shape[0]}×{f.shape[1]}  "
