@@ -1,0 +1,273 @@
+"""The browser check (scripts/check_site.py) must fail on broken pages and pass on good ones.
+
+A small fixture site is written to a temporary folder: pages shaped like the book's (Sphinx's math
+markup typeset by the real vendored MathJax 3 from node_modules/, a PNG, cross-page anchors, real
+ipywidgets state rendered by the real widget manager, a kernel-less range-slider player), one good
+page and one page per breakage. The checker runs once over the whole site in headless Chromium;
+each test then asserts the verdict and the reason for its page.
+
+Needs /usr/bin/chromium, the playwright package and `npm ci` (scripts/test.sh sets all three up).
+A missing prerequisite fails the tests with the fix; nothing is skipped.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import importlib.util
+import json
+import struct
+import sys
+import zlib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NODE_MODULES = ROOT / "node_modules"
+
+
+def _load_checker():
+    spec = importlib.util.spec_from_file_location("check_site", ROOT / "scripts" / "check_site.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["check_site"] = module  # dataclasses need the module registered
+    spec.loader.exec_module(module)
+    return module
+
+
+check_site = _load_checker()
+
+
+def _require_prerequisites() -> None:
+    problems = []
+    if not Path(check_site.CHROMIUM).exists():
+        problems.append(
+            f"{check_site.CHROMIUM} is missing (apt-get install chromium; scripts/setup.sh chromium)"
+        )
+    if importlib.util.find_spec("playwright") is None:
+        problems.append("the playwright package is missing (pip install -r requirements.txt)")
+    if not (NODE_MODULES / "mathjax/es5/tex-chtml.js").exists():
+        problems.append("node_modules/ is missing (npm ci; scripts/setup.sh npm)")
+    if problems:
+        pytest.fail("browser-check tests cannot run: " + "; ".join(problems), pytrace=False)
+
+
+def _png(width: int = 4, height: int = 3) -> bytes:
+    """A valid RGB PNG, written by hand so the fixture needs no imaging library."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + bytes([200, 60, 60]) * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+MATHJAX_CLASSES = "tex2jax_process|mathjax_process|math|output_area|cell_output"
+
+
+def _page(title: str, body: str, *, depth: int = 0, head: str = "") -> str:
+    up = "../" * depth
+    # The same MathJax setup Sphinx + myst-parser write: config first, then the deferred bundle.
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<script>window.MathJax = {{"options": {{"processHtmlClass": "{MATHJAX_CLASSES}"}}}}</script>
+<script defer="defer" src="{up}_static/offline/mathjax/tex-chtml.js"></script>
+{head}
+</head><body><section class="tex2jax_ignore mathjax_ignore" id="top"><h1>{title}</h1>
+{body}
+</section></body></html>
+"""
+
+
+GOOD_MATH = r"""
+<p>Inline <span class="math notranslate nohighlight">
+\(a_z^{(t)} = x^{(t)} W_z + h^{(t-1)} U_z + b_z\)</span>.</p>
+<div class="math notranslate nohighlight" id="equation-eq-9-22">
+\[dh^{(t)} = \begin{cases} \text{grad}_{dense}^{(t)} & t = T \\ 0 & t < T \end{cases}
+\tag{9.22}\]</div>
+<p>See <a class="reference internal" href="#equation-eq-9-22">(9.22)</a> and
+<a class="reference internal" href="book/other.html#fig-02-unrolled">
+<span class="std std-numref">Fig. 1</span></a>.</p>
+"""
+
+
+def _widget_snippet() -> tuple[str, str, str]:
+    """(head scripts with widget state, body with one view, model id) for an IntSlider, via ipywidgets."""
+    import ipywidgets as widgets
+    from ipywidgets.embed import embed_data
+
+    slider = widgets.IntSlider(value=3, min=1, max=10, description="T")
+    data = embed_data(views=[slider])
+    state = json.dumps(data["manager_state"])
+    view = json.dumps(data["view_specs"][0])
+    head = (
+        f'<script type="application/vnd.jupyter.widget-state+json">{state}</script>\n'
+        '<script src="../_static/offline/requirejs/require.js"></script>\n'
+        '<script src="../_static/offline/grubptt/widgets_offline.js"></script>\n'
+        '<script src="../_static/offline/html-manager/embed-amd.js"></script>'
+    )
+    view_type = "application/vnd.jupyter.widget-view+json"
+    body = f'<div class="cell_output"><script type="{view_type}">{view}</script></div>'
+    return head, body, data["view_specs"][0]["model_id"]
+
+
+def _player(png_a: str, png_b: str, *, working: bool = True) -> str:
+    """A kernel-less T slider: two pre-rendered frames, the range input shows one of them."""
+    js = (
+        "var f=this.closest('.player').querySelectorAll('img');"
+        "for(var k=0;k<f.length;k++)f[k].style.display=(k===+this.value?'':'none');"
+    )
+    handler = f' oninput="{html.escape(js)}"' if working else ""
+    return (
+        '<div class="player"><input type="range" min="0" max="1" step="1" value="0"'
+        f' aria-label="T"{handler}><br>'
+        f'<img src="data:image/png;base64,{png_a}" alt="frame 0">'
+        f'<img src="data:image/png;base64,{png_b}" alt="frame 1" style="display:none"></div>'
+    )
+
+
+_SITES: dict[int, Path] = {}
+
+
+def _fixture_root(report: dict) -> Path:
+    return _SITES[id(report)]
+
+
+@pytest.fixture(scope="module")
+def site_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Write the fixture site and check it once; the checker's results per page."""
+    _require_prerequisites()
+    site = tmp_path_factory.mktemp("site")
+    offline = site / "_static" / "offline"
+    offline.mkdir(parents=True)
+    # The real vendored files, linked instead of copied (MathJax is ~10 MB).
+    (offline / "mathjax").symlink_to(NODE_MODULES / "mathjax" / "es5", target_is_directory=True)
+    (offline / "requirejs").symlink_to(NODE_MODULES / "requirejs", target_is_directory=True)
+    (offline / "html-manager").symlink_to(
+        NODE_MODULES / "@jupyter-widgets" / "html-manager" / "dist", target_is_directory=True
+    )
+    (offline / "grubptt").mkdir()
+    (offline / "grubptt" / "widgets_offline.js").write_text(
+        (ROOT / "scripts" / "widgets_offline.js").read_text()
+    )
+    (site / "_images").mkdir()
+    (site / "_images" / "fig.png").write_bytes(_png())
+    png_a = base64.b64encode(_png(4, 3)).decode()
+    png_b = base64.b64encode(_png(6, 5)).decode()
+
+    book = site / "book"
+    book.mkdir()
+    pages = {
+        "index.html": '<meta http-equiv="refresh" content="0; url=book/good.html">',
+        "book/other.html": _page(
+            "Other", '<figure id="fig-02-unrolled"><img src="../_images/fig.png"></figure>', depth=1
+        ),
+        "book/good.html": _page(
+            "Good",
+            GOOD_MATH.replace('href="book/other.html', 'href="other.html')
+            + '<img src="../_images/fig.png" alt="figure">'
+            + _player(png_a, png_b),
+            depth=1,
+        ),
+        "book/raw_tex.html": _page("Raw TeX", "<p>The loss is $$ L = \\sum_t L^{(t)} $$ here.</p>", depth=1),
+        "book/missing_image.html": _page("Missing image", '<img src="../_images/nope.png" alt="x">', depth=1),
+        "book/dead_anchor.html": _page(
+            "Dead anchor",
+            '<a class="reference internal" href="other.html#fig-does-not-exist">Fig. 9</a>',
+            depth=1,
+        ),
+        "book/dead_link.html": _page("Dead link", '<a href="nowhere.html">nowhere</a>', depth=1),
+        "book/unresolved_ref.html": _page(
+            "Unresolved", '<p>See <span class="xref std std-numref">fig-missing</span>.</p>', depth=1
+        ),
+        "book/console_error.html": _page(
+            "Console error", '<script>console.error("boom from the page")</script>', depth=1
+        ),
+        "book/exception.html": _page("Exception", "<script>undefinedFunctionOfTheBook()</script>", depth=1),
+        "book/external.html": _page(
+            "External", '<script src="https://cdn.example.org/lib.js"></script>', depth=1
+        ),
+        "book/tex_error.html": _page(
+            "TeX error", '<span class="math notranslate nohighlight">\\(x^\\)</span>', depth=1
+        ),
+        "book/tex_undefined.html": _page(
+            "Undefined macro", '<span class="math notranslate nohighlight">\\(x \\hatt y\\)</span>', depth=1
+        ),
+        "book/dead_player.html": _page("Dead player", _player(png_a, png_b, working=False), depth=1),
+    }
+    head, body, model_id = _widget_snippet()
+    pages["book/widgets.html"] = _page("Widgets", "<p>Math $x$ nearby: " + body, depth=1, head=head).replace(
+        "<p>Math $x$ nearby: ",
+        '<p>Math <span class="math notranslate nohighlight">\\(x\\)</span> nearby:</p>',
+    )
+    # A view of a model that is not in the saved state: the widget manager cannot render it.
+    broken_view = body.replace(model_id, "0" * 32)
+    pages["book/broken_widget.html"] = _page("Broken widget", broken_view, depth=1, head=head)
+    for rel, text in pages.items():
+        (site / rel).write_text(text, encoding="utf-8")
+
+    results = check_site.check_site(site, site.parent / "shots", shots=[], required={})
+    _SITES[id(results)] = site
+    return results
+
+
+def _failures(report: dict, page: str) -> str:
+    return "\n".join(report[page].failures)
+
+
+def test_good_pages_pass(site_report):
+    for page in ("book/good.html", "book/other.html", "book/widgets.html", "index.html"):
+        assert site_report[page].failures == [], f"{page}: {site_report[page].failures}"
+    good = site_report["book/good.html"].counts
+    assert good == {"widget_views": 0, "static_sliders": 1}
+    assert site_report["book/widgets.html"].counts["widget_views"] == 1
+
+
+@pytest.mark.parametrize(
+    ("page", "reason"),
+    [
+        ("book/raw_tex.html", "raw TeX visible"),
+        ("book/missing_image.html", "image not loaded"),
+        ("book/dead_anchor.html", "dead anchor"),
+        ("book/dead_link.html", "dead link"),
+        ("book/unresolved_ref.html", "unresolved cross-reference"),
+        ("book/console_error.html", "console error: boom from the page"),
+        ("book/exception.html", "uncaught exception"),
+        ("book/external.html", "non-localhost URL (blocked): https://cdn.example.org/lib.js"),
+        ("book/tex_error.html", "MathJax TeX errors: ['Missing superscript or subscript argument']"),
+        ("book/tex_undefined.html", "MathJax TeX errors: ['undefined macro \\\\hatt']"),
+        ("book/dead_player.html", "does not change the displayed frame"),
+        ("book/broken_widget.html", "widget view 0"),
+    ],
+)
+def test_broken_page_fails_for_its_reason(site_report, page, reason):
+    failures = _failures(site_report, page)
+    assert reason in failures, f"{page} should fail with {reason!r}; got: {failures or 'no failure'}"
+
+
+def test_exit_code_and_report(site_report, tmp_path, capsys):
+    """run() exits non-zero when one page fails and zero when only good pages are checked."""
+    # The module fixture already checked everything; re-run single pages for the exit code.
+    root = _fixture_root(site_report)
+    assert check_site.run(root, tmp_path, shots=[], only=["book/good.html"], required={}) == 0
+    assert (
+        check_site.run(root, tmp_path, shots=["book/raw_tex.html"], only=["book/raw_tex.html"], required={})
+        == 1
+    )
+    out = capsys.readouterr().out
+    assert "FAIL book/raw_tex.html" in out and "ok   book/good.html" in out
+    assert (tmp_path / "raw_tex.png").stat().st_size > 0
+
+
+def test_required_content_is_enforced(site_report, tmp_path):
+    root = _fixture_root(site_report)
+    results = check_site.check_site(
+        root, tmp_path, shots=[], only=["book/good.html"], required={"book/good.html": {"widget_views": 1}}
+    )
+    assert "expected at least 1 widget views, found 0" in _failures(results, "book/good.html")
