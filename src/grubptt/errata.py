@@ -246,7 +246,7 @@ class ReadingResult:
     pooled: float               # relative error of the stacked (steps, H) arrays
 
 
-@dataclass
+@dataclass(repr=False)
 class ErrataReport:
     """Results of :func:`check_readings`; prints as a table, one row per reading."""
 
@@ -281,6 +281,8 @@ class ErrataReport:
             lines.append(f"{r.reading.key:<32}{'yes' if r.reading.meant else 'no':<7}{r.pooled:>16.1e}"
                          f"{r.rel_errs.min():>12.1e}{r.rel_errs.max():>12.1e}")
         return "\n".join(lines)
+
+    __repr__ = __str__  # the table, not the dataclass fields: this is what a notebook shows as text
 
     def _repr_html_(self) -> str:
         rows = "".join(
