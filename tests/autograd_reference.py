@@ -15,7 +15,7 @@ textbook prints the candidate's product as ``(r ⊙ h) U`` (row style); in colum
 ``U (r ⊙ h)`` with the same transposed U.  A batch of N sequences becomes N columns: h is H×N.
 
 Functions take and return arrays in grubptt's row-form shapes, so results compare directly.
-σ is written as ½(tanh(a/2) + 1): exact, overflow-free, and a different formula from grubptt's.
+σ is written as ½(tanh(a/2) + 1): exact and overflow-free.
 """
 
 from __future__ import annotations

@@ -165,3 +165,35 @@ def test_h0_none_means_zero_initial_state():
     b = grubptt.forward(pr.params, pr.x, np.zeros_like(pr.h0))
     assert np.array_equal(a.h0, np.zeros_like(pr.h0))
     assert_rel("h (h0=None vs zeros)", a.h, b.h, 0.0, pr.desc)
+
+
+@pytest.mark.parametrize("N", [None, 1, 3])
+def test_no_call_mutates_its_inputs_or_the_cache(N):
+    """forward/backward/step_jacobian/term_check leave params, x, h0, Y and the cache untouched, and the
+    cache keeps no view of the caller's x (editing x afterwards must not change it)."""
+    pr = make_problem(15, N=N, T=3, output="sigmoid")
+    snap = {k: v.copy() for k, v in pr.params.arrays().items()} | {"x": pr.x.copy(), "h0": pr.h0.copy(),
+                                                                    "Y": pr.Y.copy()}
+    cache = grubptt.forward(pr.params, pr.x, pr.h0, output=pr.output)
+    cached = {k: v.copy() for k, v in vars(cache).items() if isinstance(v, np.ndarray)}
+    first = grubptt.backward(pr.params, cache, pr.Y)
+    second = grubptt.backward(pr.params, cache, pr.Y, terms=False)
+    third = grubptt.backward(pr.params, cache, pr.Y)
+    for t in range(-1, cache.T):
+        grubptt.step_jacobian(pr.params, cache, t)
+    if N is None:
+        grubptt.term_check(pr.params, cache, first, "reset_gate", 0)
+    now = pr.params.arrays() | {"x": pr.x, "h0": pr.h0, "Y": pr.Y}
+    for k, v in snap.items():
+        assert np.array_equal(now[k], v), f"{k} was modified [{pr.desc}]"
+    for k, v in cached.items():
+        assert np.array_equal(getattr(cache, k), v), f"cache.{k} was modified by backward [{pr.desc}]"
+    for k in ("dh", "dh0", "dx"):
+        assert np.array_equal(getattr(first, k), getattr(third, k)), f"{k} differs on a second backward"
+        assert_rel(f"{k} (terms=False)", getattr(second, k), getattr(first, k), 1e-13, pr.desc)
+    for k in GRU_NAMES:
+        assert np.array_equal(getattr(first.params, k), getattr(third.params, k)), f"dL/d{k} differs"
+    pr.x[...] += 1.0
+    pr.Y[...] += 1.0
+    assert np.array_equal(cache.x, snap["x"]), "the cache holds a view of the caller's x"
+    assert np.array_equal(first.Y, snap["Y"]), "grads.Y is a view of the caller's Y"

@@ -62,7 +62,8 @@ def check_sequence(x, D: int, dtype) -> tuple[np.ndarray, bool]:
     _finite(x, "x")
     batched = x.ndim == 3
     xt = x[None] if not batched else x
-    return np.ascontiguousarray(np.swapaxes(xt, 0, 1), dtype=dtype), batched
+    # Always a copy: a cache that viewed the caller's x would silently change if x were edited later.
+    return np.array(np.swapaxes(xt, 0, 1), dtype=dtype, order="C", copy=True), batched
 
 
 def check_h0(h0, N: int, H: int, batched: bool, dtype) -> np.ndarray:
@@ -89,4 +90,4 @@ def check_targets(Y, y_shape: tuple[int, ...], dtype) -> np.ndarray:
     if Y.dtype.kind not in "fiu":
         raise ValueError(f"Y must be numeric, got dtype {Y.dtype}")
     _finite(Y, "Y")
-    return np.asarray(Y, dtype=dtype)
+    return np.array(Y, dtype=dtype, copy=True)   # grads.Y keeps it: no view of the caller's array
