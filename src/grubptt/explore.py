@@ -94,11 +94,23 @@ def plot_term_norms(flow: analysis.GradientFlow, ax: Axes | None = None) -> Axes
     return ax
 
 
-def plot_last_gain(flows: Sequence[analysis.GradientFlow], ax: Axes | None = None) -> Axes:
-    """‖∂L^(T)/∂h^(T−d)‖ / ‖grad_dense^(T)‖ against the distance d, one line per model."""
+def plot_last_gain(flows: Sequence[analysis.GradientFlow], ax: Axes | None = None,
+                   labels: Sequence[str] | None = None) -> Axes:
+    """‖∂L^(T)/∂h^(T−d)‖ / ‖grad_dense^(T)‖ against the distance d, one line per flow.
+
+    Without ``labels`` each line is named and coloured by its model; with ``labels``
+    (one per flow, for comparing settings) colours follow matplotlib's cycle and the
+    SimpleRNN lines are dashed.
+    """
     ax = _axes(ax)
-    for f in flows:
-        ax.plot(f.distance, _positive(f.last_gain), color=MODEL_COLORS.get(f.model), label=f.model)
+    if labels is not None and len(labels) != len(flows):
+        raise ValueError(f"labels must have one entry per flow ({len(flows)}), got {len(labels)}")
+    for i, f in enumerate(flows):
+        if labels is None:
+            style = {"color": MODEL_COLORS.get(f.model), "label": f.model}
+        else:
+            style = {"label": labels[i], "ls": "--" if f.model == "SimpleRNN" else "-"}
+        ax.plot(f.distance, _positive(f.last_gain), **style)
     ax.axhline(1.0, color="0.6", lw=0.8, ls=":")
     ax.set_yscale("log")
     ax.set_xlabel("distance T − t")
