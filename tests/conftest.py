@@ -77,11 +77,15 @@ def make_problem(seed: int, *, N: int | None = None, T: int = 3, D: int = 3, H: 
 
 
 @st.composite
-def problems(draw, *, rnn: bool = False, max_T: int = 6) -> Problem:
-    """Hypothesis strategy: random sizes (D, H, O ≤ 5, T ≤ max_T, N ≤ 3 or unbatched), output and seed."""
+def problems(draw, *, rnn: bool = False, max_T: int = 6, batched: bool | None = None) -> Problem:
+    """Hypothesis strategy: random sizes (D, H, O ≤ 5, T ≤ max_T, N ≤ 3 or unbatched), output and seed.
+
+    ``batched``: None draws either layout, True only batches (N ≥ 1), False only single sequences.
+    """
+    n_strategy = {None: st.one_of(st.none(), st.integers(1, 3)), True: st.integers(1, 3), False: st.none()}
     return make_problem(
         draw(st.integers(0, 2**31 - 1)),
-        N=draw(st.one_of(st.none(), st.integers(1, 3))),
+        N=draw(n_strategy[batched]),
         T=draw(st.integers(0, max_T)),
         D=draw(st.integers(1, 5)), H=draw(st.integers(1, 5)), O=draw(st.integers(1, 5)),
         output=draw(st.sampled_from(OUTPUT_NAMES)),
