@@ -184,6 +184,19 @@ def test_rnn_with_small_recurrent_weights_loses_gradient():
     assert f.last_gain[-1] < 1e-15
 
 
+def test_carry_deviation_is_the_three_other_paths():
+    p, c, Y = _problem("GRU", T=8, bz=-1.0)
+    dev = analysis.carry_deviation(p, c)
+    assert dev.shape == (8,)
+    for t in range(8):
+        rest = sum(grubptt.step_jacobian(p, c, t, path=k) for k in ("update_gate", "candidate", "reset_gate"))
+        assert dev[t] == pytest.approx(np.linalg.norm(rest, 2), rel=1e-12)
+        carry = grubptt.step_jacobian(p, c, t, path="carry")
+        np.testing.assert_allclose(carry, np.diag(1 - c.z[t + 1]), rtol=1e-14)
+    with pytest.raises(ValueError, match="GRU"):
+        analysis.carry_deviation(*_problem("SimpleRNN")[:2])
+
+
 def test_bad_inputs():
     p, c, Y = _problem("GRU")
     r, rc, _ = _problem("SimpleRNN")

@@ -122,3 +122,22 @@ def test_plot_training():
     a_loss, a_grad = explore.plot_training(hs)
     np.testing.assert_allclose(a_grad.lines[0].get_ydata(), hs["GRU"].grad_norm)
     plt.close("all")
+
+
+def test_plot_sv_distribution_counts_every_singular_value(flows, rnn_flows):
+    import matplotlib.pyplot as plt
+
+    ax = explore.plot_sv_distribution([flows["GRU"], rnn_flows["SimpleRNN"]], labels=["a", "b"])
+    counts = [p.get_paths()[0] for p in ax.patches]
+    assert len(counts) == 2 and [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
+    with pytest.raises(ValueError, match="labels"):
+        explore.plot_sv_distribution([flows["GRU"]], labels=["a", "b"])
+    plt.close("all")
+
+
+def test_plot_last_gain_labels(flows):
+    import matplotlib.pyplot as plt
+
+    ax = explore.plot_last_gain([flows["GRU"], flows["SimpleRNN"]], labels=["x", "y"])
+    assert [ln.get_label() for ln in ax.lines[:2]] == ["x", "y"] and ax.lines[1].get_linestyle() == "--"
+    plt.close("all")

@@ -29,7 +29,7 @@ from .rnn import _HIDDEN, RNN_TERMS, RNNCache, RNNParams, _rnn_bptt, init_rnn_pa
 __all__ = [
     "make_gru", "make_rnn", "make_data", "grad_dense", "bptt", "last_step_gradients",
     "step_jacobians", "sample_steps", "jacobian_singular_values", "GradientFlow", "gradient_flow",
-    "model_name",
+    "model_name", "carry_deviation",
 ]
 
 Params = GRUParams | RNNParams
@@ -229,6 +229,23 @@ def jacobian_singular_values(params: Params, cache: Cache, ts=None) -> np.ndarra
     all < 1: every step shrinks it (vanishing); some > 1: it can grow (exploding).
     """
     return np.linalg.svd(step_jacobians(params, cache, ts), compute_uv=False)
+
+
+def carry_deviation(params: GRUParams, cache: GRUCache, ts=None) -> np.ndarray:
+    """‖J^(t) − diag(1 − z^(t+1))‖₂ for t in ``ts`` (default 0..T−1): J's distance from its carry part.
+
+    The difference is the sum of the update-gate, candidate and reset-gate paths; each has a
+    factor z^(t+1) on its rows, so it vanishes as z → 0 (``book/11_gru_vs_rnn.ipynb``).
+    Spectral norms, shape (len(ts),).  Unbatched GRU caches only.
+    """
+    if model_name(params) != "GRU":
+        raise ValueError("carry_deviation is defined for a GRU (params must be GRUParams)")
+    J = step_jacobians(params, cache, ts)
+    ts = np.arange(cache.T) if ts is None else np.asarray(ts)
+    keep = 1.0 - cache.G_tm[ts + 1, 0, :cache.H]                      # 1 − z^(t+1), (K, H)
+    idx = np.arange(cache.H)
+    J[:, idx, idx] -= keep
+    return np.linalg.norm(J, 2, axis=(1, 2))
 
 
 @dataclass

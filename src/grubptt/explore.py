@@ -33,8 +33,8 @@ from .rnn import RNN_TERMS, rnn_forward
 
 __all__ = [
     "term_colors", "MODEL_COLORS", "Setting", "compute", "plot_dh_norms", "plot_term_norms",
-    "plot_last_gain", "plot_singular_values", "Dashboard", "draw_dashboard", "render_png", "explorer",
-    "static_t_slider", "plot_training",
+    "plot_last_gain", "plot_singular_values", "plot_sv_distribution", "Dashboard", "draw_dashboard",
+    "render_png", "explorer", "static_t_slider", "plot_training",
 ]
 
 # Used only until grubptt.figures (the derivation chapters' colours) provides PATH_COLORS.
@@ -150,6 +150,28 @@ def one_blas_thread():
     except ImportError:
         return contextlib.nullcontext()
     return threadpool_limits(1, user_api="blas")
+
+
+def plot_sv_distribution(flows: Sequence[analysis.GradientFlow], labels: Sequence[str],
+                         ax: Axes | None = None, bins: int = 60) -> Axes:
+    """Histogram of all singular values of all measured step Jacobians, one per flow (log x axis)."""
+    ax = _axes(ax)
+    if len(labels) != len(flows):
+        raise ValueError(f"labels must have one entry per flow ({len(flows)}), got {len(labels)}")
+    sv = [f.jac_sv[f.jac_sv > 0].ravel() for f in flows]
+    lo = min(v.min() for v in sv if v.size)
+    hi = max(v.max() for v in sv if v.size)
+    edges = np.geomspace(lo, hi, bins + 1)
+    by_model = len({f.model for f in flows}) == len(flows)       # one flow per model: model colours
+    for f, v, lab in zip(flows, sv, labels, strict=True):
+        ax.hist(v, bins=edges, histtype="step", lw=1.5, label=lab,
+                color=MODEL_COLORS.get(f.model) if by_model else None)
+    ax.axvline(1.0, color="0.6", lw=0.8, ls=":")
+    ax.set_xscale("log")
+    ax.set_xlabel("singular value of a step Jacobian")
+    ax.set_ylabel("count (all steps, all H values)")
+    ax.legend(fontsize="small")
+    return ax
 
 
 @dataclass(frozen=True)
