@@ -102,7 +102,12 @@ JS_MATH_STATUS = """
     .filter(el => !el.parentElement.closest(".math"));
   const untypeset = maths.filter(el => !el.querySelector("mjx-container"));
   const errors = Array.from(new Set(Array.from(document.querySelectorAll("mjx-merror, [data-mjx-error]"))
-    .map(el => el.getAttribute("data-mjx-error") || el.textContent)));
+    .map(el => {
+      const box = el.closest(".math");
+      const start = box && box.textContent.slice(0, 30);
+      const where = box ? (box.id ? ` (in #${box.id})` : ` (in math starting "${start}")`) : "";
+      return (el.getAttribute("data-mjx-error") || el.textContent) + where;
+    })));
   // MathJax shows an undefined macro (a misspelt command) as red text, not as an error
   // element: find those in its internal MathML.
   try {

@@ -240,7 +240,7 @@ def test_good_pages_pass(site_report):
         ("book/console_error.html", "console error: boom from the page"),
         ("book/exception.html", "uncaught exception"),
         ("book/external.html", "non-localhost URL (blocked): https://cdn.example.org/lib.js"),
-        ("book/tex_error.html", "MathJax TeX errors: ['Missing superscript or subscript argument']"),
+        ("book/tex_error.html", "MathJax TeX errors: ['Missing superscript or subscript argument (in math"),
         ("book/tex_undefined.html", "MathJax TeX errors: ['undefined macro \\\\hatt']"),
         ("book/dead_player.html", "does not change the displayed frame"),
         ("book/broken_widget.html", "widget view 0"),
