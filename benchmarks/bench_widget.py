@@ -40,7 +40,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=15)
     ap.add_argument("--T", type=int, default=1000)
-    ap.add_argument("--H", type=int, default=56)
+    ap.add_argument("--H", type=int, default=64)
     ap.add_argument("--dpi", type=float, default=56)
     a = ap.parse_args()
     s = explore.Setting(T=a.T, hidden_size=a.H, bz=-2.0)

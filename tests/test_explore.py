@@ -146,3 +146,24 @@ def test_plot_last_gain_labels(flows):
     ax = explore.plot_last_gain([flows["GRU"], flows["SimpleRNN"]], labels=["x", "y"])
     assert [ln.get_label() for ln in ax.lines[:2]] == ["x", "y"] and ax.lines[1].get_linestyle() == "--"
     plt.close("all")
+
+
+def test_progress_callback_moves_the_bar():
+    box, cb = explore.progress("GRU", total=10)
+    bar, label = box.children
+    cb(4, 10, 0.125)
+    assert bar.value == 4 and bar.max == 10 and "0.1250" in label.value
+
+
+def test_plot_recall_and_gate():
+    import matplotlib.pyplot as plt
+
+    x, Y = train.HoldMarked(length=12, mark_by=3).sample(1, 0)
+    y = {"GRU": Y[0] * 0.9}
+    ax = explore.plot_recall(x[0], Y[0], y)
+    np.testing.assert_array_equal(ax.lines[-1].get_ydata(), y["GRU"][:, 0])
+    assert ax.lines[1].get_xdata()[0] == np.flatnonzero(x[0, :, 1])[0]        # the marker line
+    z = np.random.default_rng(0).uniform(size=(12, 5))
+    ax = explore.plot_gate(z, marker=2)
+    np.testing.assert_array_equal(ax.images[0].get_array(), z.T)
+    plt.close("all")

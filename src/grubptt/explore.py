@@ -34,7 +34,7 @@ from .rnn import RNN_TERMS, rnn_forward
 __all__ = [
     "term_colors", "MODEL_COLORS", "Setting", "compute", "plot_dh_norms", "plot_term_norms",
     "plot_last_gain", "plot_singular_values", "plot_sv_distribution", "Dashboard", "draw_dashboard",
-    "render_png", "explorer", "static_t_slider", "plot_training",
+    "render_png", "explorer", "static_t_slider", "plot_training", "progress", "plot_recall", "plot_gate",
 ]
 
 # Used only until grubptt.figures (the derivation chapters' colours) provides PATH_COLORS.
@@ -443,3 +443,52 @@ def plot_training(histories: dict, axes: Sequence[Axes] | None = None) -> Sequen
     a_grad.set_title("Gradient norm (dotted: clipping threshold)")
     a_grad.legend(fontsize="small")
     return axes
+
+
+def progress(description: str, total: int):
+    """A progress bar for :func:`grubptt.train.train`: returns (widget, callback).
+
+    Display the widget, pass the callback as ``train(..., callback=...)``; it moves the bar
+    and shows the latest held-out loss.
+    """
+    import ipywidgets as w
+
+    bar = w.IntProgress(value=0, min=0, max=int(total), description=description)
+    label = w.Label(value="")
+
+    def callback(step: int, steps: int, eval_loss: float) -> None:
+        bar.value = step
+        label.value = f"step {step}/{steps}, held-out loss {eval_loss:.4f}"
+
+    return w.HBox([bar, label]), callback
+
+
+def plot_recall(x: np.ndarray, Y: np.ndarray, outputs: dict[str, np.ndarray], ax: Axes | None = None) -> Axes:
+    """One sequence of the hold-the-marked-value task: inputs, marker, target and each model's output.
+
+    x: (T+1, 2) = (value, marker); Y and each output: (T+1, 1).
+    """
+    ax = _axes(ax)
+    t = np.arange(len(x))
+    ax.plot(t, x[:, 0], ".", color="0.6", label="input value v(t)")
+    for s in np.flatnonzero(x[:, 1]):
+        ax.axvline(s, color="0.3", ls=":", lw=1)
+        ax.annotate("marker", (s, 1.02), xycoords=("data", "axes fraction"), ha="center", fontsize="small")
+    ax.plot(t, Y[:, 0], color="black", lw=2.5, alpha=0.35, label="target Y(t)")
+    for name, y in outputs.items():
+        ax.plot(t, y[:, 0], color=MODEL_COLORS.get(name), label=f"{name} output y(t)")
+    ax.set_xlabel("t")
+    ax.legend(fontsize="small", ncol=2, loc="lower left")
+    return ax
+
+
+def plot_gate(z: np.ndarray, ax: Axes | None = None, marker: int | None = None) -> Axes:
+    """The update gate z^(t) of every unit (rows) at every step (columns), 0 = keep, 1 = overwrite."""
+    ax = _axes(ax)
+    im = ax.imshow(np.asarray(z).T, aspect="auto", cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
+    ax.figure.colorbar(im, ax=ax, label="z")
+    if marker is not None:
+        ax.axvline(marker, color="white", ls=":", lw=1.2)
+    ax.set_xlabel("t")
+    ax.set_ylabel("hidden unit")
+    return ax
