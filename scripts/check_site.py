@@ -68,7 +68,11 @@ CONSOLE_ALLOWLIST: tuple[tuple[str, str], ...] = (
 )
 
 # Raw TeX that MathJax should have consumed. Searched in visible text outside code blocks.
-RAW_TEX = re.compile(r"\$\$|\\\(|\\\)|\\\[|\\\]|\\begin\{|\\end\{|\\tag\{|\\frac\{")
+RAW_TEX = re.compile(
+    r"\$\$|\\\(|\\\)|\\\[|\\\]|\\begin\{|\\end\{|\\tag\{|\\frac\{"
+    # $...$ holding a TeX command, e.g. "$\alpha$" in a widget label that was not typeset
+    r"|\$[^$\n]{0,120}?\\[A-Za-z]+[^$\n]{0,120}?\$"
+)
 # Unresolved MyST/Sphinx roles leaking into the page text.
 RAW_ROLE = re.compile(r"\{(numref|ref|doc|eq|cite|cite:p|cite:t|math)\}`")
 

@@ -76,7 +76,8 @@ def _page(title: str, body: str, *, depth: int = 0, head: str = "") -> str:
     # The same MathJax setup Sphinx + myst-parser write: config first, then the deferred bundle.
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-<script>window.MathJax = {{"options": {{"processHtmlClass": "{MATHJAX_CLASSES}"}}}}</script>
+<script>window.MathJax = {{"tex": {{"inlineMath": [["$", "$"], ["\\\\(", "\\\\)"]], "processEscapes": true}},
+  "options": {{"processHtmlClass": "{MATHJAX_CLASSES}"}}}}</script>
 <script defer="defer" src="{up}_static/offline/mathjax/tex-chtml.js"></script>
 {head}
 </head><body><section class="tex2jax_ignore mathjax_ignore" id="top"><h1>{title}</h1>
@@ -172,10 +173,15 @@ def site_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
             "Good",
             GOOD_MATH.replace('href="book/other.html', 'href="other.html')
             + '<img src="../_images/fig.png" alt="figure">'
-            + _player(png_a, png_b),
+            + _player(png_a, png_b)
+            # Notebook HTML output with $...$, typeset as in Jupyter (mathjax3_config in _config.yml).
+            + '<div class="cell_output"><p>output: $\\beta_z$ and \\(U_z^\\top\\)</p></div>',
             depth=1,
         ),
         "book/raw_tex.html": _page("Raw TeX", "<p>The loss is $$ L = \\sum_t L^{(t)} $$ here.</p>", depth=1),
+        "book/raw_inline.html": _page(
+            "Raw inline", '<div class="widget-label">$\\alpha$ label</div>', depth=1
+        ),
         "book/missing_image.html": _page("Missing image", '<img src="../_images/nope.png" alt="x">', depth=1),
         "book/dead_anchor.html": _page(
             "Dead anchor",
@@ -233,6 +239,7 @@ def test_good_pages_pass(site_report):
     ("page", "reason"),
     [
         ("book/raw_tex.html", "raw TeX visible"),
+        ("book/raw_inline.html", "raw TeX visible in 1 place(s), first: ...'Raw inline $\\\\alpha$ label'"),
         ("book/missing_image.html", "image not loaded"),
         ("book/dead_anchor.html", "dead anchor"),
         ("book/dead_link.html", "dead link"),
