@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from autograd_reference import RNN_NAMES, rnn_reference, rnn_step_jacobian
-from conftest import FIXED_SEEDS, OUTPUT_NAMES, Problem, assert_rel, central_diff, make_problem, problems
+from conftest import (
+    FIXED_SEEDS,
+    OUTPUT_NAMES,
+    Problem,
+    assert_rel,
+    central_diff,
+    fd_noise_floor,
+    make_problem,
+    problems,
+)
 from hypothesis import given
 
 import grubptt
@@ -45,7 +54,8 @@ def check_rnn(pr: Problem, *, numeric: bool = True) -> None:
         inputs = pr.params.arrays() | {"h0": pr.h0, "x": pr.x}
         for name, arr in inputs.items():
             fd = central_diff(lambda v, name=name: _loss_with(pr, name, v), arr)
-            assert_rel(f"dL/d{name} (central differences)", ours[name], fd, FD_TOL, pr.desc)
+            assert_rel(f"dL/d{name} (central differences)", ours[name], fd, FD_TOL, pr.desc,
+                       noise_floor=fd_noise_floor(ref["loss"]))
 
 
 @given(problems(rnn=True))
