@@ -76,6 +76,7 @@ def test_power_labels():
     assert explore._power_label(0.5) == "0.5"
     assert explore._power_label(100.0) == "100"
     assert explore._power_label(0.0) == ""
+    assert explore._power_label(3.5) == "3.5" and explore._power_label(2.5e-5) == "2.5e-05"
 
 
 def test_explorer_builds_and_responds():

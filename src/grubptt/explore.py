@@ -312,10 +312,12 @@ def _power_label(y: float, _pos=None) -> str:
     if not np.isfinite(y) or y <= 0:
         return ""
     e = int(np.floor(np.log10(y) + 1e-9))
-    m = round(y / 10.0**e)
     if -1 <= e <= 2:                                  # 0.5, 1, 20, 100 read better than powers
-        return f"{m * 10.0**e:g}"
-    return (f"{m}·" if m != 1 else "") + "10" + str(e).translate(_SUPERSCRIPT)
+        return f"{y:.3g}"
+    m = y / 10.0**e
+    if abs(m - round(m)) > 1e-6:                      # not a multiple of a power of ten
+        return f"{y:.2g}"
+    return (f"{round(m)}·" if round(m) != 1 else "") + "10" + str(e).translate(_SUPERSCRIPT)
 
 
 # ----------------------------------------------------------------------------------------
@@ -345,7 +347,8 @@ def explorer(setting: Setting | None = None, *, dpi: float = 56, t_max: int = 10
         "bz": w.FloatSlider(value=s.bz, min=-8.0, max=4.0, step=0.25, continuous_update=False,
                             description="b_z (GRU)", style=style),
         "output": w.Dropdown(options=list(OUTPUTS), value=s.output, description="output g"),
-        "model": w.ToggleButtons(options=list(MODEL_COLORS), value=s.model, description="model"),
+        "model": w.ToggleButtons(options=list(MODEL_COLORS), value=s.model, description="model",
+                                  style=style),
     }
     board = Dashboard()
 
@@ -400,7 +403,7 @@ def static_t_slider(Ts: Sequence[int] = (5, 10, 20, 50, 100, 200, 350, 500), set
         f'<div class="grubptt-tslider" id="{uid}">'
         f'<label style="font-family:sans-serif">T = <b class="grubptt-tvalue">{Ts[start_i]}</b> '
         f'<input type="range" min="0" max="{len(Ts) - 1}" step="1" value="{start_i}" '
-        f'aria-label="sequence length T" style="width:60%;vertical-align:middle" oninput="{html.escape(js)}">'
+        f'aria-label="sequence length T" style="width:320px" oninput="{html.escape(js)}">'
         f'</label> <span style="font-family:sans-serif;font-size:small;color:#555">({desc}; '
         f'T ∈ {{{", ".join(map(str, Ts))}}})</span><br>'
         + "".join(imgs) + "</div>"
