@@ -168,3 +168,25 @@ def test_plot_recall_and_gate():
     ax = explore.plot_gate(z, marker=2)
     np.testing.assert_array_equal(ax.images[0].get_array(), z.T)
     plt.close("all")
+
+
+@pytest.mark.parametrize("model", ["GRU", "SimpleRNN"])
+def test_blitted_png_is_the_full_drawing(flows, rnn_flows, model):
+    """Dashboard.png redraws only what changes; the picture must equal a full savefig."""
+    import io
+
+    from PIL import Image
+
+    board = explore.Dashboard(dpi=40)
+    other = flows if model == "SimpleRNN" else rnn_flows
+    board.update(other, "SimpleRNN" if model == "GRU" else "GRU")
+    board.png()                                                 # a background for the other model
+    board.update(flows if model == "GRU" else rnn_flows, model)
+    first = board.png()
+    board.update(explore.compute(explore.Setting(T=12, hidden_size=8, model=model)), model)
+    second = board.png()                                        # reuses the background
+    full = explore.render_png(board.fig, dpi=40)
+    a, b = (np.asarray(Image.open(io.BytesIO(p)).convert("RGB"), dtype=int) for p in (second, full))
+    assert a.shape == b.shape
+    assert np.mean(np.any(a != b, axis=-1)) < 0.002            # at most a few edge pixels differ
+    assert first != second
