@@ -94,6 +94,20 @@ class GRUCache:
     h0 = property(lambda s: s.h_tm[0] if s.batched else s.h_tm[0, 0])
 
 
+def _sigmoid_into(a: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """σ(a) written into ``out`` (same shape), as σ(a) = ½ tanh(a/2) + ½.
+
+    Four passes and no temporary, where :func:`sigmoid` needs about ten; tanh saturates, so
+    this never overflows either.  It differs from :func:`sigmoid` by at most 2 ulp of 1 (σ's
+    far left tail, below ~1e-16, is not resolved; nothing here needs it relatively).
+    """
+    np.multiply(a, 0.5, out=out)
+    np.tanh(out, out=out)
+    out *= 0.5
+    out += 0.5
+    return out
+
+
 def forward(params: GRUParams, x: np.ndarray, h0: np.ndarray | None = None, *,
             output: str = "identity") -> GRUCache:
     """Run eq. (9.17) over t = 0..T.
@@ -119,15 +133,24 @@ def forward(params: GRUParams, x: np.ndarray, h0: np.ndarray | None = None, *,
     Uzr = np.concatenate([params.Uz, params.Ur], axis=1)                 # (H, 2H)
     G = np.empty_like(A)
     rh = np.empty((T1, N, H), dtype=dt)
+    # Every result of the step loop is written in place (out=): at small N·H allocating a
+    # temporary costs as much as the arithmetic, and the loop runs T+1 times.
+    rec_zr = np.empty((N, 2 * H), dtype=dt)                             # h^(t-1) [Uz | Ur]
+    rec_h = np.empty((N, H), dtype=dt)                                   # (r ⊙ h^(t-1)) U
     for t in range(T1):
-        hp = h_tm[t]
-        A[t, :, :2 * H] += hp @ Uzr                                      # a_z, a_r
-        G[t, :, :2 * H] = sigmoid(A[t, :, :2 * H])                       # z, r
-        np.multiply(G[t, :, H:2 * H], hp, out=rh[t])                     # r ⊙ h^(t-1)
-        A[t, :, 2 * H:] += rh[t] @ params.U                              # a_h
-        hh = np.tanh(A[t, :, 2 * H:], out=G[t, :, 2 * H:])
-        # h = (1 − z) ⊙ hp + z ⊙ ĥ, written as hp + z ⊙ (ĥ − hp)
-        np.add(hp, G[t, :, :H] * (hh - hp), out=h_tm[t + 1])
+        hp, a, gates, h = h_tm[t], A[t], G[t], h_tm[t + 1]
+        np.matmul(hp, Uzr, out=rec_zr)
+        a[:, :2 * H] += rec_zr                                           # a_z, a_r
+        _sigmoid_into(a[:, :2 * H], gates[:, :2 * H])                    # z, r
+        z, r = gates[:, :H], gates[:, H:2 * H]
+        np.multiply(r, hp, out=rh[t])                                    # r ⊙ h^(t-1)
+        np.matmul(rh[t], params.U, out=rec_h)
+        a[:, 2 * H:] += rec_h                                            # a_h
+        hh = np.tanh(a[:, 2 * H:], out=gates[:, 2 * H:])
+        # h = (1 − z) ⊙ hp + z ⊙ ĥ, written as hp + z ⊙ (ĥ − hp): one product fewer
+        np.subtract(hh, hp, out=h)
+        h *= z
+        h += hp
 
     O = params.output_size
     yhat = (h_tm[1:].reshape(T1 * N, H) @ params.V).reshape(T1, N, O) + params.c
@@ -191,32 +214,86 @@ def _step_back(delta, z, r, hh, hp, params: GRUParams, split: bool):
     return d_az, d_ar, d_ah, carry + candidate + gates
 
 
+# Steps per block when _bptt precomputes its δ-free factors: about 32k numbers per (N, H)
+# array, so a block's slices stay in cache.  Whole-sequence passes were memory-bound at
+# (N, T+1, H) = (64, 200, 256) and cost as much as all recurrent GEMMs of the backward.
+_BLOCK_ELEMS = 1 << 15
+
+
+def _gate_factors(G: np.ndarray, hp: np.ndarray, dA: np.ndarray, one_minus_z: np.ndarray) -> None:
+    """The δ-free factors of (9.22)'s gate terms, for a block of k steps.
+
+    G (k, N, 3H) = [z | r | ĥ], hp (k, N, H) = h^(t-1).  Writes one_minus_z = 1 − z and
+    dA = [(ĥ − h) ⊙ z | h ⊙ (1 − r) | z ⊙ tanh'(a_h)], all (k, N, ·).  The loop of
+    :func:`_bptt` multiplies them by carry = δ ⊙ (1 − z), candidate = g ⊙ r and δ, giving
+    δ ⊙ (ĥ − h) ⊙ σ'(a_z), g ⊙ h ⊙ σ'(a_r) and δ ⊙ z ⊙ tanh'(a_h) (σ' = σ(1 − σ)).
+    """
+    H = hp.shape[-1]
+    z, r, hh = G[..., :H], G[..., H:2 * H], G[..., 2 * H:]
+    f_z, f_r, f_h = dA[..., :H], dA[..., H:2 * H], dA[..., 2 * H:]
+    np.subtract(1.0, z, out=one_minus_z)
+    np.subtract(hh, hp, out=f_z)
+    f_z *= z
+    np.subtract(1.0, r, out=f_r)
+    f_r *= hp
+    np.multiply(hh, hh, out=f_h)
+    np.subtract(1.0, f_h, out=f_h)
+    f_h *= z
+
+
 def _bptt(params: GRUParams, cache: GRUCache, grad_dense_tm: np.ndarray, split: bool):
     """The recursion (9.22) for given grad_dense^(t), (T+1, N, H).
 
     Returns dh (T+1, N, H), the recurrent terms (dict of (T+1, N, H)) or None,
     dA (T+1, N, 3H) = [d a_z | d a_r | d a_h] and dh^(-1) (N, H).
+
+    The arithmetic of :func:`_step_back`, arranged for speed: what multiplies δ in each
+    gate does not depend on δ (:func:`_gate_factors`), so it is computed a block of steps
+    at a time; the step loop keeps only the products with δ and the recurrent GEMMs, all
+    written in place.  With ``split`` the four recurrent terms are written straight into
+    their arrays, so keeping them costs one extra GEMM call per step and no copies.
     """
-    H = cache.H
+    H, N = cache.H, cache.N
     T1 = cache.T + 1
-    G, h_tm = cache.G_tm, cache.h_tm
+    G, hp = cache.G_tm, cache.h_tm[:-1]                # hp[t] = h^(t-1), the state step t reads
+    r = G[..., H:2 * H]
+    dA = np.empty_like(cache.A_tm)                     # starts as the factors, then × δ etc.
+    d_az, d_ar, d_ah = dA[..., :H], dA[..., H:2 * H], dA[..., 2 * H:]
+    block = max(1, _BLOCK_ELEMS // (N * H))
+    one_minus_z = np.empty((block, N, H), dtype=dA.dtype)
+
+    U_T, Uz_T, Ur_T = params.U.T, params.Uz.T, params.Ur.T
+    Uzr_T = np.concatenate([params.Uz, params.Ur], axis=1).T           # (2H, H)
     dh = np.empty_like(grad_dense_tm)
-    dA = np.empty_like(cache.A_tm)
-    terms = {k: np.zeros_like(dh) for k in PATHS} if split else None
     dh[T1 - 1] = grad_dense_tm[T1 - 1]                 # base case t = T
+    terms = {k: np.zeros_like(dh) for k in PATHS} if split else None   # row T stays zero
+    scratch = {k: np.empty((N, H), dtype=dh.dtype) for k in PATHS}
+    g = np.empty((N, H), dtype=dh.dtype)               # dL/d(r ⊙ h^(t-1))
+    dh_init = np.empty((N, H), dtype=dh.dtype)
     for t in range(T1 - 1, -1, -1):                    # δ = dh^(t); gates of step t
-        z, r, hh = G[t, :, :H], G[t, :, H:2 * H], G[t, :, 2 * H:]
-        d_az, d_ar, d_ah, back = _step_back(dh[t], z, r, hh, h_tm[t], params, split)
-        dA[t, :, :H], dA[t, :, H:2 * H], dA[t, :, 2 * H:] = d_az, d_ar, d_ah
+        if (T1 - 1 - t) % block == 0:                  # first step of a block, going back
+            lo = max(0, t + 1 - block)
+            _gate_factors(G[lo:t + 1], hp[lo:t + 1], dA[lo:t + 1], one_minus_z[:t + 1 - lo])
+        # The recurrent terms of (9.22) that land on h^(t-1) go to `out`, their sum to `back`.
+        out = {k: terms[k][t - 1] for k in PATHS} if split and t > 0 else scratch
+        back = dh[t - 1] if t > 0 else dh_init         # dL/dh^(-1) has no dense term
+        delta = dh[t]
+        carry = np.multiply(delta, one_minus_z[t - lo], out=out["carry"])
+        d_az[t] *= carry                               # δ ⊙ (ĥ − h) ⊙ σ'(a_z)
+        d_ah[t] *= delta                               # δ ⊙ z ⊙ tanh'(a_h)
+        np.matmul(d_ah[t], U_T, out=g)
+        candidate = np.multiply(g, r[t], out=out["candidate"])
+        d_ar[t] *= candidate                           # g ⊙ h ⊙ σ'(a_r)
         if split:
-            for k, v in back.items():
-                if t > 0:
-                    terms[k][t - 1] = v
-            back = back["update_gate"] + back["candidate"] + back["reset_gate"] + back["carry"]
+            np.matmul(d_az[t], Uz_T, out=out["update_gate"])
+            np.matmul(d_ar[t], Ur_T, out=out["reset_gate"])
+            np.add(out["update_gate"], out["reset_gate"], out=back)
+        else:                                          # both gate paths in one GEMM
+            np.matmul(dA[t, :, :2 * H], Uzr_T, out=back)
+        back += candidate
+        back += carry
         if t > 0:
-            np.add(grad_dense_tm[t - 1], back, out=dh[t - 1])
-        else:
-            dh_init = back                              # dL/dh^(-1): no dense layer there
+            back += grad_dense_tm[t - 1]
     return dh, terms, dA, dh_init
 
 
