@@ -111,3 +111,19 @@ def test_gradcheck_leaves_its_arguments_untouched():
     after = pr.params.arrays() | {"x": pr.x, "h0": pr.h0}
     for k, v in before.items():
         assert np.array_equal(after[k], v), f"gradcheck modified {k}"
+
+
+def test_numerical_gradient_and_relative_error():
+    """The two helpers every check relies on, against a function with a known gradient."""
+    rng = np.random.default_rng(77)
+    A = rng.standard_normal((4, 4))
+    x = rng.standard_normal((2, 4))
+    before = x.copy()
+    g = grubptt.numerical_gradient(lambda v: float(np.sum(np.sin(v @ A))), x)
+    np.testing.assert_allclose(g, np.cos(x @ A) @ A.T, rtol=1e-8, atol=1e-10)
+    assert np.array_equal(x, before), "numerical_gradient must restore x"
+    a, b = rng.standard_normal(5), rng.standard_normal(5)
+    want = np.linalg.norm(a - b) / max(np.linalg.norm(a), np.linalg.norm(b))
+    assert grubptt.relative_error(a, b) == pytest.approx(want, rel=1e-14)
+    assert grubptt.relative_error(np.zeros(3), np.zeros(3)) == 0.0
+    assert grubptt.relative_error(a, a) == 0.0

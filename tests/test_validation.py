@@ -254,6 +254,8 @@ def test_init_params_rejects_bad_sizes(kwargs):
 def test_numeric_helpers_reject_bad_input():
     with pytest.raises(ValueError, match=r"^x must be a float array.*int"):
         grubptt.numerical_gradient(lambda a: 0.0, np.arange(3))
+    with pytest.raises(ValueError, match=r"^x must be float64 .*got dtype float32"):
+        grubptt.numerical_gradient(lambda a: 0.0, np.ones(3, dtype=np.float32))
     with pytest.raises(ValueError, match=r"^x must be contiguous"):
         grubptt.numerical_gradient(lambda a: 0.0, np.ones((4, 4))[:, :2])
     with pytest.raises(ValueError, match=r"^a and b must have the same shape, got \(2,\) and \(3,\)"):

@@ -21,6 +21,10 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, eps: flo
     x = np.asarray(x)
     if x.dtype.kind != "f":
         raise ValueError(f"x must be a float array to be perturbed, got dtype {x.dtype}")
+    if np.finfo(x.dtype).eps > 1e-12:
+        # in float32 x ± ε is rounded to a spacing of ~1e-7·|x|: the differences would be mostly noise
+        raise ValueError(f"x must be float64 (or wider) for central differences, got dtype {x.dtype}; "
+                         "perturb a float64 copy, x.astype(np.float64)")
     grad = np.zeros(x.shape, dtype=np.float64)
     flat = x.reshape(-1)  # a view: writing to it perturbs x
     if not np.shares_memory(flat, x):
