@@ -251,6 +251,22 @@ def test_init_params_rejects_bad_sizes(kwargs):
         grubptt.init_params(**sizes)
 
 
+@pytest.mark.parametrize(("kwargs", "pattern"), [
+    (dict(dtype=np.int64), r"^dtype must be a float type.*int64"),
+    (dict(recurrent_radius=-0.5), r"^recurrent_radius must be a finite number >= 0.*-0\.5"),
+    (dict(recurrent_radius=np.inf), r"^recurrent_radius must be a finite number"),
+    (dict(scale=0.0), r"^scale must be a finite number > 0.*0\.0"),
+    (dict(scale=np.nan), r"^scale must be a finite number > 0"),
+    (dict(bz=np.nan), r"^bz must be a finite number"),
+])
+def test_init_params_rejects_bad_options(kwargs, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        grubptt.init_params(D, H, O, **kwargs)
+    if "bz" not in kwargs:   # the SimpleRNN draws its parameters the same way
+        with pytest.raises(ValueError, match=pattern):
+            grubptt.init_rnn_params(D, H, O, **kwargs)
+
+
 def test_numeric_helpers_reject_bad_input():
     with pytest.raises(ValueError, match=r"^x must be a float array.*int"):
         grubptt.numerical_gradient(lambda a: 0.0, np.arange(3))

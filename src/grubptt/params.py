@@ -108,6 +108,14 @@ def init_params(
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
             raise ValueError(f"{name} must be a positive integer, got {v!r}")
     D, H, O = int(input_size), int(hidden_size), int(output_size)
+    if np.dtype(dtype).kind != "f":
+        raise ValueError(f"dtype must be a float type (np.float64, np.float32), got {np.dtype(dtype)}")
+    if scale is not None and not (np.isfinite(scale) and scale > 0):
+        raise ValueError(f"scale must be a finite number > 0 (or None), got {scale!r}")
+    if recurrent_radius is not None and not (np.isfinite(recurrent_radius) and recurrent_radius >= 0):
+        raise ValueError(f"recurrent_radius must be a finite number >= 0 (or None), got {recurrent_radius!r}")
+    if not np.isfinite(bz):
+        raise ValueError(f"bz must be a finite number, got {bz!r}")
     rng = np.random.default_rng(seed)
     sd_in = scale if scale is not None else 1.0 / np.sqrt(D)
     sd_h = scale if scale is not None else 1.0 / np.sqrt(H)
