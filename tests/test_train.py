@@ -122,3 +122,10 @@ def test_train_rejects_mismatched_sizes():
         train.train(analysis.make_gru(4, input_size=1, output_size=1), train.HoldMarked(8, 2), steps=1)
     with pytest.raises(ValueError, match="steps"):
         train.train(analysis.make_gru(4, input_size=2, output_size=1), train.HoldMarked(8, 2), steps=0)
+
+
+@pytest.mark.parametrize("make", [lambda: train.GD(0.0), lambda: train.Adam(-1.0),
+                                  lambda: train.Adam(beta1=1.0), lambda: train.Adam(eps=np.nan)])
+def test_optimizers_reject_bad_settings(make):
+    with pytest.raises(ValueError):
+        make()

@@ -140,7 +140,8 @@ def grad_dense(params: Params, cache: Cache, Y: np.ndarray) -> np.ndarray:
     return _user(_grad_dense_tm(params, cache, Y), cache.batched)
 
 
-def bptt(params: Params, cache: Cache, grad_dense: np.ndarray, *, terms: bool = False):
+def bptt(params: Params, cache: Cache, grad_dense: np.ndarray, *,
+         terms: bool = False) -> np.ndarray | tuple[np.ndarray, dict[str, np.ndarray]]:
     """Run the recursion (9.22) (GRU) or (7.15) (SimpleRNN) for an arbitrary grad_dense.
 
     ``grad_dense``, shaped like ``cache.h``, replaces ∂L^(t)/∂h^(t): send in any error

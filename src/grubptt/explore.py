@@ -18,8 +18,9 @@ import contextlib
 import html
 import io
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -27,6 +28,10 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import LogLocator
 
 from . import analysis
+
+if TYPE_CHECKING:                 # imported lazily at run time: plotting alone needs neither
+    import IPython.display
+    import ipywidgets
 from .activations import OUTPUTS
 from .gru import TERMS, forward
 from .rnn import RNN_TERMS, rnn_forward
@@ -139,7 +144,7 @@ def plot_singular_values(flow: analysis.GradientFlow, ax: Axes | None = None) ->
     return ax
 
 
-def one_blas_thread():
+def one_blas_thread() -> contextlib.AbstractContextManager:
     """Context: BLAS on one thread when threadpoolctl is installed (else a no-op).
 
     The widget's matrices are tiny (H ≤ 128); on a busy 2-core machine, OpenBLAS threads
@@ -374,7 +379,7 @@ def _power_label(y: float, _pos=None) -> str:
 # Live widget (needs a kernel)
 
 
-def explorer(setting: Setting | None = None, *, dpi: float = 56, t_max: int = 1000):
+def explorer(setting: Setting | None = None, *, dpi: float = 56, t_max: int = 1000) -> ipywidgets.VBox:
     """The interactive explorer: controls + the four plots, recomputed on every change.
 
     Returns an ``ipywidgets.VBox``; display it as a cell's last expression.  Controls: T
@@ -419,7 +424,7 @@ _ids = itertools.count()
 
 
 def static_t_slider(Ts: Sequence[int] = (5, 10, 20, 50, 100, 200, 350, 500), setting: Setting | None = None,
-                    *, dpi: float = 50, start: int | None = None):
+                    *, dpi: float = 50, start: int | None = None) -> IPython.display.HTML:
     """A self-contained HTML T slider: one pre-rendered dashboard per T in ``Ts``.
 
     Each frame is an inline PNG (data: URI); an ``<input type="range">`` whose ``oninput``
@@ -499,7 +504,7 @@ def plot_training(histories: dict, axes: Sequence[Axes] | None = None) -> Sequen
     return axes
 
 
-def progress(description: str, total: int):
+def progress(description: str, total: int) -> tuple[ipywidgets.HBox, Callable[[int, int, float], None]]:
     """A progress bar for :func:`grubptt.train.train`: returns (widget, callback).
 
     Display the widget, pass the callback as ``train(..., callback=...)``; it moves the bar

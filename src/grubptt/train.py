@@ -70,7 +70,7 @@ class HoldMarked:
         return (1.0 / 6.0) * mean_steps_after / self.length
 
 
-def _fns(params: Params):
+def _fns(params: Params) -> tuple[Callable, Callable]:
     if isinstance(params, GRUParams):
         return forward, lambda p, c, Y: backward(p, c, Y, terms=False)
     if isinstance(params, RNNParams):
@@ -101,11 +101,18 @@ def clip_by_norm(grads: Params, max_norm: float | None) -> tuple[Params, float]:
     return type(grads)(**{k: v * s for k, v in grads.arrays().items()}), norm
 
 
+def _positive_float(name: str, v) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float, np.floating, np.integer)) or not np.isfinite(v) \
+            or v <= 0:
+        raise ValueError(f"{name} must be a finite number > 0, got {v!r}")
+    return float(v)
+
+
 class GD:
     """Plain gradient descent: θ ← θ − lr · g."""
 
     def __init__(self, lr: float = 0.1):
-        self.lr = float(lr)
+        self.lr = _positive_float("lr", lr)
 
     def step(self, params: Params, grads: Params) -> None:
         for k, g in grads.arrays().items():
@@ -120,7 +127,11 @@ class Adam:
     """
 
     def __init__(self, lr: float = 1e-2, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
-        self.lr, self.beta1, self.beta2, self.eps = float(lr), float(beta1), float(beta2), float(eps)
+        self.lr, self.eps = _positive_float("lr", lr), _positive_float("eps", eps)
+        for name, b in (("beta1", beta1), ("beta2", beta2)):
+            if not 0.0 <= b < 1.0:
+                raise ValueError(f"{name} must lie in [0, 1), got {b!r}")
+        self.beta1, self.beta2 = float(beta1), float(beta2)
         self.k = 0
         self.m: dict[str, np.ndarray] = {}
         self.v: dict[str, np.ndarray] = {}
