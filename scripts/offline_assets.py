@@ -118,7 +118,23 @@ def _dedupe_scripts(app: Sphinx, pagename: str, templatename: str, context: dict
     context["script_files"] = unique
 
 
+def _math_in_titles(app: Sphinx, env: object) -> None:
+    """Load MathJax on every page when a page title contains math.
+
+    `sphinx.ext.mathjax` adds MathJax only to pages whose body has math, but the theme's navigation
+    sidebar shows every chapter title on every page: a title such as "vary $T$" then stays raw
+    TeX on pages without math of their own (the index, search, references).
+    """
+    from docutils import nodes
+
+    titled = sorted(doc for doc, title in env.titles.items() if any(title.findall(nodes.math)))
+    if titled:
+        app.set_html_assets_policy("always")
+        logger.info("offline_assets: math in the titles of %s; MathJax is loaded on every page", titled)
+
+
 def setup(app: Sphinx) -> dict[str, object]:
+    app.connect("env-updated", _math_in_titles)
     app.connect("config-inited", _check_config)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
     app.connect("build-finished", _copy_assets)
