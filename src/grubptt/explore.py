@@ -385,7 +385,7 @@ def explorer(setting: Setting | None = None, *, dpi: float = 56, t_max: int = 10
     Returns an ``ipywidgets.VBox``; display it as a cell's last expression.  Controls: T
     (1..``t_max``), hidden size, seed, spectral radius of the recurrent matrices, b_z, output
     activation g, and GRU vs SimpleRNN.  Sliders update on release (a T = 1000 update
-    takes ~0.1 s, see ``benchmarks/bench_widget.py``).
+    takes ~0.2 s on a 2-core machine, see ``benchmarks/bench_widget.py``).
     """
     import ipywidgets as w
     from IPython.display import Image, display
