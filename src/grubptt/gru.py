@@ -255,46 +255,50 @@ def _bptt(params: GRUParams, cache: GRUCache, grad_dense_tm: np.ndarray, split: 
     """
     H, N = cache.H, cache.N
     T1 = cache.T + 1
+    dt = grad_dense_tm.dtype
     G, hp = cache.G_tm, cache.h_tm[:-1]                # hp[t] = h^(t-1), the state step t reads
     r = G[..., H:2 * H]
     dA = np.empty_like(cache.A_tm)                     # starts as the factors, then × δ etc.
     d_az, d_ar, d_ah = dA[..., :H], dA[..., H:2 * H], dA[..., 2 * H:]
     block = max(1, _BLOCK_ELEMS // (N * H))
-    one_minus_z = np.empty((block, N, H), dtype=dA.dtype)
+    one_minus_z = np.empty((block, N, H), dtype=dt)
 
     U_T, Uz_T, Ur_T = params.U.T, params.Uz.T, params.Ur.T
     Uzr_T = np.concatenate([params.Uz, params.Ur], axis=1).T           # (2H, H)
-    dh = np.empty_like(grad_dense_tm)
-    dh[T1 - 1] = grad_dense_tm[T1 - 1]                 # base case t = T
-    terms = {k: np.zeros_like(dh) for k in PATHS} if split else None   # row T stays zero
-    scratch = {k: np.empty((N, H), dtype=dh.dtype) for k in PATHS}
-    g = np.empty((N, H), dtype=dh.dtype)               # dL/d(r ⊙ h^(t-1))
-    dh_init = np.empty((N, H), dtype=dh.dtype)
+    # Arrays indexed by the step that writes them: row t holds dL/dh^(t-1) (row 0: dh^(-1)),
+    # and what step t sends back to h^(t-1) along each path; the last row, t = T+1, is the
+    # base case (dh^(T) = grad_dense^(T), nothing comes back from beyond T).
+    dh_rows = np.empty((T1 + 1, N, H), dtype=dt)
+    dh_rows[T1] = grad_dense_tm[T1 - 1]
+    n_rows = T1 + 1 if split else 1                    # without split: one scratch row, reused
+    upd_rows, res_rows, cand_rows, carry_rows = (np.zeros((n_rows, N, H), dtype=dt) for _ in range(4))
+    g = np.empty((N, H), dtype=dt)                     # dL/d(r ⊙ h^(t-1))
     for t in range(T1 - 1, -1, -1):                    # δ = dh^(t); gates of step t
         if (T1 - 1 - t) % block == 0:                  # first step of a block, going back
             lo = max(0, t + 1 - block)
             _gate_factors(G[lo:t + 1], hp[lo:t + 1], dA[lo:t + 1], one_minus_z[:t + 1 - lo])
-        # The recurrent terms of (9.22) that land on h^(t-1) go to `out`, their sum to `back`.
-        out = {k: terms[k][t - 1] for k in PATHS} if split and t > 0 else scratch
-        back = dh[t - 1] if t > 0 else dh_init         # dL/dh^(-1) has no dense term
-        delta = dh[t]
-        carry = np.multiply(delta, one_minus_z[t - lo], out=out["carry"])
+        i = t if split else 0
+        delta, back = dh_rows[t + 1], dh_rows[t]
+        carry = np.multiply(delta, one_minus_z[t - lo], out=carry_rows[i])
         d_az[t] *= carry                               # δ ⊙ (ĥ − h) ⊙ σ'(a_z)
         d_ah[t] *= delta                               # δ ⊙ z ⊙ tanh'(a_h)
         np.matmul(d_ah[t], U_T, out=g)
-        candidate = np.multiply(g, r[t], out=out["candidate"])
+        candidate = np.multiply(g, r[t], out=cand_rows[i])
         d_ar[t] *= candidate                           # g ⊙ h ⊙ σ'(a_r)
         if split:
-            np.matmul(d_az[t], Uz_T, out=out["update_gate"])
-            np.matmul(d_ar[t], Ur_T, out=out["reset_gate"])
-            np.add(out["update_gate"], out["reset_gate"], out=back)
+            np.add(np.matmul(d_az[t], Uz_T, out=upd_rows[i]), np.matmul(d_ar[t], Ur_T, out=res_rows[i]),
+                   out=back)
         else:                                          # both gate paths in one GEMM
             np.matmul(dA[t, :, :2 * H], Uzr_T, out=back)
         back += candidate
         back += carry
-        if t > 0:
+        if t > 0:                                      # dL/dh^(-1) has no dense term
             back += grad_dense_tm[t - 1]
-    return dh, terms, dA, dh_init
+    terms = None
+    if split:   # row t + 1 holds the term at h^(t); the last row (t = T) stayed zero
+        terms = {"update_gate": upd_rows[1:], "candidate": cand_rows[1:],
+                 "reset_gate": res_rows[1:], "carry": carry_rows[1:]}
+    return dh_rows[1:], terms, dA, dh_rows[0]
 
 
 def backward(params: GRUParams, cache: GRUCache, Y: np.ndarray, *, terms: bool = True) -> GRUGrads:
