@@ -117,8 +117,9 @@ def rnn_forward(params: RNNParams, x, h0=None, *, output: str = "identity",
     h_tm = np.empty((T1 + 1, N, H), dtype=dt)
     h_tm[0] = check_h0(h0, N, H, batched, dt)
     a = (x_tm.reshape(T1 * N, D) @ params.W).reshape(T1, N, H) + params.b  # hoisted input GEMM
+    rec = np.empty((N, H), dtype=dt)                 # h^(t-1) U, reused: no temporaries per step
     for t in range(T1):
-        a[t] += h_tm[t] @ params.U
+        a[t] += np.matmul(h_tm[t], params.U, out=rec)
         h_tm[t + 1] = f(a[t])
     yhat = (h_tm[1:].reshape(T1 * N, H) @ params.V).reshape(T1, N, O) + params.c
     g, _ = output_fns(output)
@@ -149,14 +150,13 @@ def _rnn_bptt(params: RNNParams, cache: RNNCache, grad_dense_tm: np.ndarray):
     rec = np.zeros_like(grad_dense_tm)
     da = np.empty_like(grad_dense_tm)
     dh[T1 - 1] = grad_dense_tm[T1 - 1]
+    da[:] = df(cache.h_tm[1:])                      # f'(a^(t)) for all t at once; × dh^(t) in the loop
+    dh_init = np.empty_like(dh[0])
     for t in range(T1 - 1, -1, -1):
-        da[t] = dh[t] * df(cache.h_tm[t + 1])
-        back = da[t] @ params.U.T
+        da[t] *= dh[t]
+        back = np.matmul(da[t], params.U.T, out=rec[t - 1] if t > 0 else dh_init)
         if t > 0:
-            rec[t - 1] = back
-            dh[t - 1] = grad_dense_tm[t - 1] + back
-        else:
-            dh_init = back
+            np.add(grad_dense_tm[t - 1], back, out=dh[t - 1])
     return dh, rec, da, dh_init
 
 
