@@ -17,6 +17,7 @@ SITE_DIR defaults to `_build/html`. The site is served on a localhost port; ever
            frame when moved with the keyboard; pages in REQUIRED must contain what it lists;
 * links:   every internal href (including equation/figure references) points to an existing
            file and, with `#id`, to an existing id there; no unresolved cross-reference markup;
+           a page built from a notebook links to its `.ipynb` (the download button);
 * network: no request leaves localhost (such requests are blocked and reported), no 4xx/5xx;
 * console: no console errors or uncaught exceptions except the allowlist below.
 
@@ -237,6 +238,13 @@ def check_links(site: Path, pages: list[Path], result_of: dict[str, PageResult])
         if info.unresolved:
             res.fail(f"{len(info.unresolved)} unresolved cross-reference(s) (xref without a link)")
         base = f"http://site/{rel}"
+        # A page built from a notebook must offer the notebook for download (theme button).
+        notebook = site / "_sources" / Path(rel).with_suffix(".ipynb")
+        if notebook.exists() and not any(
+            urlsplit(urljoin(base, h)).path.lstrip("/") == notebook.relative_to(site).as_posix()
+            for h in info.hrefs
+        ):
+            res.fail(f"no download link to {notebook.relative_to(site)}")
         for href in info.hrefs:
             if not href or href.startswith(("mailto:", "javascript:", "data:")):
                 continue

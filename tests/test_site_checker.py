@@ -215,6 +215,14 @@ def site_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
     # A view of a model that is not in the saved state: the widget manager cannot render it.
     broken_view = body.replace(model_id, "0" * 32)
     pages["book/broken_widget.html"] = _page("Broken widget", broken_view, depth=1, head=head)
+    # Pages built from notebooks must offer the .ipynb: good.html does, no_download.html does not.
+    (site / "_sources" / "book").mkdir(parents=True)
+    for name in ("good", "no_download"):
+        (site / "_sources" / "book" / f"{name}.ipynb").write_text("{}")
+    pages["book/good.html"] = pages["book/good.html"].replace(
+        "<h1>", '<a href="../_sources/book/good.ipynb" download>.ipynb</a><h1>'
+    )
+    pages["book/no_download.html"] = _page("No download", "<p>A notebook page.</p>", depth=1)
     for rel, text in pages.items():
         (site / rel).write_text(text, encoding="utf-8")
 
@@ -241,6 +249,7 @@ def test_good_pages_pass(site_report):
         ("book/raw_tex.html", "raw TeX visible"),
         ("book/raw_inline.html", "raw TeX visible in 1 place(s), first: ...'Raw inline $\\\\alpha$ label'"),
         ("book/missing_image.html", "image not loaded"),
+        ("book/no_download.html", "no download link to _sources/book/no_download.ipynb"),
         ("book/dead_anchor.html", "dead anchor"),
         ("book/dead_link.html", "dead link"),
         ("book/unresolved_ref.html", "unresolved cross-reference"),
