@@ -99,12 +99,15 @@ GOOD_MATH = r"""
 
 
 def _widget_snippet() -> tuple[str, str, str]:
-    """(head scripts with widget state, body with one view, model id) for an IntSlider, via ipywidgets."""
+    """(head scripts with widget state, body with one view, model id): a slider and a button."""
     import ipywidgets as widgets
     from ipywidgets.embed import embed_data
 
     slider = widgets.IntSlider(value=3, min=1, max=10, description="T")
-    data = embed_data(views=[slider])
+    # A button with an icon makes the widget manager fetch its icon font, which is only found
+    # with the RequireJS paths that scripts/widgets_offline.js sets.
+    box = widgets.HBox([slider, widgets.Button(description="Go", icon="check")])
+    data = embed_data(views=[box])
     state = json.dumps(data["manager_state"])
     view = json.dumps(data["view_specs"][0])
     head = (
