@@ -218,6 +218,10 @@ def _step_back(delta, z, r, hh, hp, params: GRUParams, split: bool):
 # array, so a block's slices stay in cache.  Whole-sequence passes were memory-bound at
 # (N, T+1, H) = (64, 200, 256) and cost as much as all recurrent GEMMs of the backward.
 _BLOCK_ELEMS = 1 << 15
+# Below this many numbers in one step's (N, H) slice, a GEMM call costs more in overhead than
+# in arithmetic: _bptt then computes the update-gate and reset-gate terms for all steps in two
+# GEMMs after the loop (the loop keeps one fused GEMM for their sum) instead of two per step.
+_SMALL_STEP = 4096
 
 
 def _gate_factors(G: np.ndarray, hp: np.ndarray, dA: np.ndarray, one_minus_z: np.ndarray) -> None:
@@ -251,7 +255,8 @@ def _bptt(params: GRUParams, cache: GRUCache, grad_dense_tm: np.ndarray, split: 
     gate does not depend on δ (:func:`_gate_factors`), so it is computed a block of steps
     at a time; the step loop keeps only the products with δ and the recurrent GEMMs, all
     written in place.  With ``split`` the four recurrent terms are written straight into
-    their arrays, so keeping them costs one extra GEMM call per step and no copies.
+    their arrays: one extra GEMM call per step, or, for small steps (N·H < _SMALL_STEP),
+    two GEMMs over all steps after the loop.
     """
     H, N = cache.H, cache.N
     T1 = cache.T + 1
@@ -271,6 +276,7 @@ def _bptt(params: GRUParams, cache: GRUCache, grad_dense_tm: np.ndarray, split: 
     dh_rows = np.empty((T1 + 1, N, H), dtype=dt)
     dh_rows[T1] = grad_dense_tm[T1 - 1]
     n_rows = T1 + 1 if split else 1                    # without split: one scratch row, reused
+    split_in_loop = split and N * H >= _SMALL_STEP
     upd_rows, res_rows, cand_rows, carry_rows = (np.zeros((n_rows, N, H), dtype=dt) for _ in range(4))
     g = np.empty((N, H), dtype=dt)                     # dL/d(r ⊙ h^(t-1))
     for t in range(T1 - 1, -1, -1):                    # δ = dh^(t); gates of step t
@@ -285,7 +291,7 @@ def _bptt(params: GRUParams, cache: GRUCache, grad_dense_tm: np.ndarray, split: 
         np.matmul(d_ah[t], U_T, out=g)
         candidate = np.multiply(g, r[t], out=cand_rows[i])
         d_ar[t] *= candidate                           # g ⊙ h ⊙ σ'(a_r)
-        if split:
+        if split_in_loop:
             np.add(np.matmul(d_az[t], Uz_T, out=upd_rows[i]), np.matmul(d_ar[t], Ur_T, out=res_rows[i]),
                    out=back)
         else:                                          # both gate paths in one GEMM
@@ -294,6 +300,9 @@ def _bptt(params: GRUParams, cache: GRUCache, grad_dense_tm: np.ndarray, split: 
         back += carry
         if t > 0:                                      # dL/dh^(-1) has no dense term
             back += grad_dense_tm[t - 1]
+    if split and not split_in_loop:                    # steps 1..T at once, as (T·N, H) matrices
+        np.matmul(d_az[1:].reshape(-1, H), Uz_T, out=upd_rows[1:T1].reshape(-1, H))
+        np.matmul(d_ar[1:].reshape(-1, H), Ur_T, out=res_rows[1:T1].reshape(-1, H))
     terms = None
     if split:   # row t + 1 holds the term at h^(t); the last row (t = T) stayed zero
         terms = {"update_gate": upd_rows[1:], "candidate": cand_rows[1:],
