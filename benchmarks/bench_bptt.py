@@ -230,12 +230,20 @@ def make_roofline(size, dtype, terms: bool) -> Callable[[], None]:
 # Timing and memory.
 
 
-CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
+def _user_time() -> float:
+    import resource  # Unix only, hence imported here
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_utime
+
+
+# wall: elapsed; cpu: user + system time of the process (all threads); user: without the
+# kernel's share, i.e. without the page faults of first-touched result arrays.
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time, "user": _user_time}
 
 
 def race(contenders: dict[str, Callable[[], object]], repeats: int, budget: float, clock: Callable[[], float],
-         slow: tuple[str, ...] = ("naive", "torch")) -> dict[str, float]:
-    """Median seconds per contender.
+         slow: tuple[str, ...] = ("naive", "torch")) -> dict[str, list[float]]:
+    """Seconds per call of each contender, one entry per round it ran in.
 
     Round-robin: each round calls every contender once, so a burst of load from elsewhere
     hits all of them alike.  Rounds go on until ``repeats`` rounds are done and ``budget``
@@ -255,7 +263,26 @@ def race(contenders: dict[str, Callable[[], object]], repeats: int, budget: floa
             fn()
             times[k].append(clock() - t0)
         rounds += 1
-    return {k: statistics.median(v) for k, v in times.items()}
+    return times
+
+
+# ratio name → (numerator, denominator)
+RATIOS = {"naive/fast": ("naive", "fast"), "torch/fast": ("torch", "fast"),
+          "fast/roofline": ("fast", "roofline"), "noterms/roofline": ("fast_noterms", "roofline_noterms"),
+          "terms/noterms": ("bwd_terms", "bwd_noterms")}
+
+
+def paired_ratios(times: dict[str, list[float]]) -> dict[str, float]:
+    """Median over rounds of the ratio of two contenders timed in the same round.
+
+    Both calls of a pair ran seconds apart, so slow drifts of the machine's load cancel,
+    which a ratio of two medians would not do.
+    """
+    out = {}
+    for name, (a, b) in RATIOS.items():
+        if a in times and b in times:
+            out[name] = statistics.median(x / y for x, y in zip(times[a], times[b], strict=False))
+    return out
 
 
 def peak_bytes(fn: Callable[[], object]) -> int:
@@ -326,8 +353,9 @@ def environment(clock: str) -> list[str]:
     if torch is not None:
         lines.append(f"torch threads: {torch.get_num_threads()} (set equal to numpy's BLAS threads), "
                      f"torch BLAS: {'MKL' if torch.backends.mkl.is_available() else 'not MKL'}")
-    how = ("time.perf_counter" if clock == "wall" else
-           "time.process_time: user + system CPU time of all threads, robust to load from other processes")
+    how = {"wall": "time.perf_counter, elapsed",
+           "cpu": "time.process_time: user + system CPU time of all threads, robust to load from elsewhere",
+           "user": "getrusage user CPU time: as cpu, without the kernel's time (page faults)"}[clock]
     lines.append(f"clock: {clock} ({how})")
     if hasattr(os, "getloadavg"):
         lines.append(f"load average at start: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
@@ -377,7 +405,9 @@ def measure(size, dtype, repeats: int, budget: float, clock, use_torch: bool) ->
         check_torch(p, x, Y, g.backward(p, cache, Y), tol)
         targs = torch_setup(p, x_tm, Y_tm)
         contenders["torch"] = lambda: torch_forward_backward(*targs)
-    res.update(race(contenders, repeats, budget, clock))
+    times = race(contenders, repeats, budget, clock)
+    res.update({k: statistics.median(v) for k, v in times.items()})
+    res.update(paired_ratios(times))
     res["peak"] = peak_bytes(lambda: fast_forward_backward(p, x, Y, True))
     res["peak_per"] = res["peak"] / (N * T1 * H * np.dtype(dtype).itemsize)
     return res
@@ -391,11 +421,11 @@ def row(dtype, size, m: dict[str, float]) -> str:
     ms = {k: 1e3 * v for k, v in m.items()}
     cells = [np.dtype(dtype).name, ", ".join(map(str, size)),
              f"{ms['fast']:.2f}", f"{ms['fast_noterms']:.2f}",
-             f"{ms['naive']:.2f}", f"{m['naive'] / m['fast']:.1f}×",
+             f"{ms['naive']:.2f}", f"{m['naive/fast']:.1f}×",
              f"{ms['torch']:.2f}" if "torch" in m else "–",
-             f"{m['torch'] / m['fast']:.1f}×" if "torch" in m else "–",
-             f"{ms['roofline']:.2f}", f"{m['fast'] / m['roofline']:.2f}",
-             f"{m['bwd_terms'] / m['bwd_noterms']:.2f}", f"{m['peak'] / 2**20:.1f}", f"{m['peak_per']:.1f}",
+             f"{m['torch/fast']:.1f}×" if "torch" in m else "–",
+             f"{ms['roofline']:.2f}", f"{m['fast/roofline']:.2f}",
+             f"{m['terms/noterms']:.2f}", f"{m['peak'] / 2**20:.1f}", f"{m['peak_per']:.1f}",
              f"{m['agree']:.0e}"]
     return "| " + " | ".join(cells) + " |"
 
@@ -406,14 +436,14 @@ def verdicts(dtype, size, m: dict[str, float]) -> list[str]:
 
     out = []
     if "torch" in m:
-        r = m["torch"] / m["fast"]
+        r = m["torch/fast"]
         out.append(line(r >= TARGET_TORCH, f"torch/fast ≥ {TARGET_TORCH}: {r:.2f}"))
-    r = m["bwd_terms"] / m["bwd_noterms"]
+    r = m["terms/noterms"]
     out.append(line(r <= TARGET_TERMS, f"backward terms/no-terms ≤ {TARGET_TERMS}: {r:.2f}"))
     if size == ROOFLINE_SIZE and dtype == np.float64:
-        r = m["fast"] / m["roofline"]
+        r = m["fast/roofline"]
         out.append(line(r <= TARGET_ROOFLINE, f"fast/roofline ≤ {TARGET_ROOFLINE}: {r:.2f} (no-terms: "
-                                              f"{m['fast_noterms'] / m['roofline_noterms']:.2f})"))
+                                              f"{m['noterms/roofline']:.2f})"))
     return out
 
 
@@ -424,7 +454,8 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=None,
                     help="limit numpy's BLAS (and torch) to this many threads (default: as configured)")
     ap.add_argument("--clock", choices=sorted(CLOCKS), default="wall",
-                    help="wall: elapsed time; cpu: process CPU time (use with --threads 1 on a busy machine)")
+                    help="wall: elapsed time; cpu: process CPU time (use with --threads 1 on a busy "
+                         "machine); user: CPU time without the kernel's share")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "latest.md"))
     args = ap.parse_args(argv)
     if args.threads is not None:
@@ -437,7 +468,8 @@ def main(argv=None) -> int:
 
     out = ["# grubptt forward + backward benchmark", ""]
     out += [f"- {line}" for line in environment(args.clock)]
-    out += [f"- output g = {OUTPUT}; times in ms, medians of ≥{repeats} interleaved repeats",
+    out += [f"- output g = {OUTPUT}; times in ms, medians of ≥{repeats} interleaved rounds; ratios are "
+            "medians of per-round ratios",
             f"- command: {' '.join([Path(sys.executable).name, *sys.argv])}", ""]
     table = [HEAD, "|" + "---|" * (HEAD.count("|") - 1)]
     print("\n".join(out + table), flush=True)
