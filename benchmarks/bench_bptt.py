@@ -456,14 +456,25 @@ def main(argv=None) -> int:
     ap.add_argument("--clock", choices=sorted(CLOCKS), default="wall",
                     help="wall: elapsed time; cpu: process CPU time (use with --threads 1 on a busy "
                          "machine); user: CPU time without the kernel's share")
+    ap.add_argument("--rounds", type=int, default=None,
+                    help="at least this many rounds (default 5, --quick 3)")
+    ap.add_argument("--size", action="append", metavar="N,T+1,D,H,O",
+                    help="measure only this size (repeatable); default: the four sizes of issue 2")
+    ap.add_argument("--dtype", action="append", choices=["float64", "float32"],
+                    help="measure only this dtype (repeatable); default: both")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "latest.md"))
     args = ap.parse_args(argv)
+    sizes = [tuple(int(v) for v in s.split(",")) for s in args.size] if args.size else SIZES
+    if any(len(s) != 5 or min(s) < 1 for s in sizes):
+        ap.error("--size takes five positive integers: N,T+1,D,H,O")
+    dtypes = [np.dtype(d).type for d in args.dtype] if args.dtype else DTYPES
     if args.threads is not None:
         threadpool_limits(args.threads)  # stays in force for the whole process
     use_torch = torch is not None and not args.no_torch
     if use_torch:
         torch.set_num_threads(blas_threads())
     repeats, budget = (3, 0.5) if args.quick else (5, 2.0)
+    repeats = args.rounds or repeats
     t_start = time.perf_counter()
 
     out = ["# grubptt forward + backward benchmark", ""]
@@ -474,8 +485,8 @@ def main(argv=None) -> int:
     table = [HEAD, "|" + "---|" * (HEAD.count("|") - 1)]
     print("\n".join(out + table), flush=True)
     checks: list[str] = []
-    for dtype in DTYPES:
-        for size in SIZES:
+    for dtype in dtypes:
+        for size in sizes:
             m = measure(size, dtype, repeats, budget, CLOCKS[args.clock], use_torch)
             table.append(row(dtype, size, m))
             checks += verdicts(dtype, size, m)
