@@ -277,7 +277,7 @@ def _bptt(params: GRUParams, cache: GRUCache, grad_dense_tm: np.ndarray, split: 
     dh_rows[T1] = grad_dense_tm[T1 - 1]
     n_rows = T1 + 1 if split else 1                    # without split: one scratch row, reused
     split_in_loop = split and N * H >= _SMALL_STEP
-    upd_rows, res_rows, cand_rows, carry_rows = (np.zeros((n_rows, N, H), dtype=dt) for _ in range(4))
+    upd_rows, res_rows, cand_rows, carry_rows = np.zeros((4, n_rows, N, H), dtype=dt)
     g = np.empty((N, H), dtype=dt)                     # dL/d(r ⊙ h^(t-1))
     for t in range(T1 - 1, -1, -1):                    # δ = dh^(t); gates of step t
         if (T1 - 1 - t) % block == 0:                  # first step of a block, going back
