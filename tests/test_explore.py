@@ -190,3 +190,77 @@ def test_blitted_png_is_the_full_drawing(flows, rnn_flows, model):
     assert a.shape == b.shape
     assert np.mean(np.any(a != b, axis=-1)) < 0.002            # at most a few edge pixels differ
     assert first != second
+
+
+def test_compute_recomputes_only_what_a_control_changes():
+    explore._run.cache_clear()
+    s = explore.Setting(T=25, hidden_size=8, bz=-2.0, seed=3)
+    a = explore.compute(s)
+    b = explore.compute(explore.Setting(**{**s.__dict__, "bz": -1.0}))
+    assert b["SimpleRNN"].dh_norm is a["SimpleRNN"].dh_norm        # b_z does not touch the SimpleRNN
+    assert not np.allclose(b["GRU"].dh_norm, a["GRU"].dh_norm)
+    c = explore.compute(explore.Setting(**{**s.__dict__, "model": "SimpleRNN"}))
+    assert c["GRU"].dh_norm is a["GRU"].dh_norm and c["GRU"].jac_sv.size == 0
+    assert c["SimpleRNN"].jac_sv.shape == (25, 8)
+    with pytest.raises(ValueError, match="read-only"):
+        a["GRU"].dh_norm[0] = 1.0
+    # The cached numbers are those of an uncached gradient_flow.
+    x, Y = analysis.make_data(25, seed=3)
+    gru = analysis.make_gru(8, seed=3, bz=-2.0)
+    fresh = analysis.gradient_flow(gru, explore.forward(gru, x), Y, max_jacobians=40)
+    np.testing.assert_allclose(a["GRU"].dh_norm, fresh.dh_norm, rtol=1e-13)
+    np.testing.assert_allclose(a["GRU"].last_norm, fresh.last_norm, rtol=1e-13)
+    np.testing.assert_array_equal(a["GRU"].jac_t, fresh.jac_t)
+    np.testing.assert_allclose(a["GRU"].jac_sv, fresh.jac_sv, rtol=1e-13)
+
+
+def test_png_writer_round_trips():
+    import io
+
+    from PIL import Image
+
+    rgba = np.random.default_rng(1).integers(0, 256, (7, 5, 4), dtype=np.uint8)
+    back = np.asarray(Image.open(io.BytesIO(explore._png_rgb(rgba))))
+    np.testing.assert_array_equal(back, rgba[..., :3])
+    assert explore._png_rgb(rgba, level=6)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("lo, hi", [(1.3, 12.0), (0.15, 12.0), (0.9, 1.1), (1e-5, 2.0), (3e-3, 20.0),
+                                    (1e-170, 1e8), (1e-300, 1e-290)])
+def test_log_ticks_lie_in_range_and_are_few(lo, hi):
+    v = explore._log_ticks(lo, hi)
+    assert 2 <= len(v) <= 7
+    assert np.all((v >= lo * (1 - 1e-9)) & (v <= hi * (1 + 1e-9))) and np.all(np.diff(v) > 0)
+    e = np.log10(v)
+    if np.log10(hi / lo) > 6:                       # wide: powers of ten, evenly spaced exponents
+        np.testing.assert_allclose(e, np.round(e), atol=1e-9)
+        assert len(set(np.round(np.diff(e)))) == 1
+    else:                                           # m × 10ⁿ with a one-digit m
+        m = v / 10.0 ** np.floor(e + 1e-9)
+        np.testing.assert_allclose(m, np.round(m), atol=1e-9)
+
+
+def test_dashboard_ticks_follow_the_data(flows):
+    board = explore.Dashboard(dpi=40)
+    board.update(flows, "GRU")
+    panels = ([board.dh], [ln for ln in board.terms.values() if ln.get_visible()], list(board.gain.values()),
+              board.sv)
+    for ax, (xt, yt), lines in zip(board.axes.flat, board.ticks, panels, strict=True):
+        (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+        assert len(xt.values) >= 2 and np.all((xt.values >= x0) & (xt.values <= x1))
+        assert len(yt.values) >= 2 and np.all((yt.values >= y0) & (yt.values <= y1))
+        assert yt.labels == [explore._power_label(v) for v in yt.values]
+        assert xt.labels == [f"{v:g}" for v in xt.values]
+        for ln in lines:                           # every data point is inside the panel
+            x, y = ln.get_xdata(), ln.get_ydata()
+            ok = np.isfinite(y)
+            assert np.all((x >= x0) & (x <= x1)) and np.all((y[ok] >= y0) & (y[ok] <= y1))
+
+
+def test_label_images_share_a_baseline_and_are_cached():
+    a, base_a = explore._label_image("10⁻³", 9.0, 72)
+    b, base_b = explore._label_image("200", 9.0, 72)
+    assert a.shape[0] == b.shape[0] and base_a == base_b        # one line height: labels line up
+    assert a.dtype == np.uint8 and a.shape[2] == 4 and a[..., 3].max() > 200    # there is ink
+    assert a.shape[1] > b.shape[1] / 3 * 2                   # "10⁻³" is wider than two digits
+    assert explore._label_image("200", 9.0, 72)[0] is b

@@ -31,7 +31,6 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Polygon
-from matplotlib.ticker import LogLocator
 
 from . import analysis
 
@@ -314,22 +313,31 @@ def _padded(v: np.ndarray, log: bool, margin: float = 0.05) -> tuple[float, floa
 
 
 def _log_ticks(lo: float, hi: float) -> np.ndarray:
-    """Tick values for a log axis from lo to hi: 1, 2, 5 × 10ⁿ within 2 decades, else ≤ 6 powers of ten.
+    """Tick values for a log axis from lo to hi, 3 to 6 of them where possible.
 
-    Wide ranges get a round stride in the exponent (10⁻⁵⁰, 10⁻¹⁰⁰, …), not LogLocator's
-    arbitrary one.
+    Up to 6 decades: the first of 10ⁿ; 1, 2, 5 × 10ⁿ; 1..9 × 10ⁿ that gives at least 3 ticks
+    (at most 6).  Wider: powers of ten with a round stride in the exponent (10⁻⁵⁰, 10⁻¹⁰⁰, …).
     """
     from matplotlib.ticker import MaxNLocator
 
     if not 0 < lo < hi < np.inf:
         return np.empty(0)
-    if np.log10(hi / lo) < 2:
-        v = LogLocator(subs=(1.0, 2.0, 5.0), numticks=7).tick_values(lo, hi)
-    else:
-        exponents = MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10], integer=True)
-        e = exponents.tick_values(np.log10(lo), np.log10(hi))
+    a, b = np.log10(lo), np.log10(hi)
+    if b - a > 6:
+        e = MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10], integer=True).tick_values(a, b)
         v = 10.0 ** e
-    return v[(v >= lo * (1 - 1e-9)) & (v <= hi * (1 + 1e-9))]
+        return v[(v >= lo * (1 - 1e-9)) & (v <= hi * (1 + 1e-9))]
+    decades = 10.0 ** np.arange(np.floor(a), np.ceil(b) + 1)
+    v = np.empty(0)
+    for subs in ((1.0,), (1.0, 2.0, 5.0), tuple(np.arange(1.0, 10.0))):
+        w = np.outer(decades, subs).ravel()
+        w = w[(w >= lo * (1 - 1e-9)) & (w <= hi * (1 + 1e-9))]
+        if len(w) > 6 and len(v):
+            break
+        v = w
+        if len(v) >= 3:
+            break
+    return v
 
 
 class _Ticks(Artist):
@@ -589,7 +597,7 @@ def _power_label(y: float, _pos=None) -> str:
 # Live widget (needs a kernel)
 
 
-def explorer(setting: Setting | None = None, *, dpi: float = 56, t_max: int = 1000) -> ipywidgets.VBox:
+def explorer(setting: Setting | None = None, *, dpi: float = 72, t_max: int = 1000) -> ipywidgets.VBox:
     """The interactive explorer: controls + the four plots, recomputed on every change.
 
     Returns an ``ipywidgets.VBox``; display it as a cell's last expression.  Controls: T
@@ -634,7 +642,7 @@ _ids = itertools.count()
 
 
 def static_t_slider(Ts: Sequence[int] = (5, 10, 20, 50, 100, 200, 350, 500), setting: Setting | None = None,
-                    *, dpi: float = 50, start: int | None = None) -> IPython.display.HTML:
+                    *, dpi: float = 62, start: int | None = None) -> IPython.display.HTML:
     """A self-contained HTML T slider: one pre-rendered dashboard per T in ``Ts``.
 
     Each frame is an inline PNG (data: URI); an ``<input type="range">`` whose ``oninput``
