@@ -472,9 +472,10 @@ class Dashboard:
                       f"{model}: singular values of ∂h(t+1)/∂h(t)")
             for ax, title in zip(a.flat, titles, strict=True):
                 ax.set_title(title, y=1.0, pad=4, fontsize="medium")
-            a[0, 1].legend(handles=[ln for k, ln in self.terms.items() if k in f.term_norms],
-                           fontsize="small", ncol=3, loc="lower left", framealpha=1.0)
-            a[1, 1].legend(loc="lower left", fontsize="small", ncol=3, framealpha=1.0)  # copies line colours
+            compact = {"fontsize": "small", "loc": "lower left", "framealpha": 1.0, "ncol": 3,
+                       "handlelength": 1.6, "columnspacing": 1.0}        # fits the panel at any dpi
+            a[0, 1].legend(handles=[ln for k, ln in self.terms.items() if k in f.term_norms], **compact)
+            a[1, 1].legend(**compact)                                   # copies the lines' colours
         x_locator = MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10], integer=True)
         # Fraction of the log range added below the data, where the legend sits (terms: two rows).
         rooms = (0.0, 0.35, 0.0, 0.15)
@@ -602,8 +603,8 @@ def explorer(setting: Setting | None = None, *, dpi: float = 72, t_max: int = 10
 
     Returns an ``ipywidgets.VBox``; display it as a cell's last expression.  Controls: T
     (1..``t_max``), hidden size, seed, spectral radius of the recurrent matrices, b_z, output
-    activation g, and GRU vs SimpleRNN.  Sliders update on release (a T = 1000 update
-    takes ~0.2 s on a 2-core machine, see ``benchmarks/bench_widget.py``).
+    activation g, and GRU vs SimpleRNN.  Sliders update on release (a T = 1000, H = 64 update
+    takes ~75 ms on a 2-core machine, see ``benchmarks/bench_widget.py``).
     """
     import ipywidgets as w
     from IPython.display import Image, display
