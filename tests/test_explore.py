@@ -11,6 +11,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+import grubptt  # noqa: E402
 from grubptt import analysis, explore, train  # noqa: E402
 
 
@@ -190,6 +191,15 @@ def test_blitted_png_is_the_full_drawing(flows, rnn_flows, model):
     assert a.shape == b.shape
     assert np.mean(np.any(a != b, axis=-1)) < 0.002            # at most a few edge pixels differ
     assert first != second
+    # Switching away and back reuses the model's saved background: still the full drawing.
+    board.update(other, "SimpleRNN" if model == "GRU" else "GRU")
+    board.png()
+    board.update(flows if model == "GRU" else rnn_flows, model)
+    again = board.png()
+    c = np.asarray(Image.open(io.BytesIO(again)).convert("RGB"), dtype=int)
+    d = np.asarray(Image.open(io.BytesIO(explore.render_png(board.fig, dpi=40))).convert("RGB"), dtype=int)
+    assert np.mean(np.any(c != d, axis=-1)) < 0.002
+    assert again == first                                      # same state, same picture
 
 
 def test_compute_recomputes_only_what_a_control_changes():
@@ -207,7 +217,7 @@ def test_compute_recomputes_only_what_a_control_changes():
     # The cached numbers are those of an uncached gradient_flow.
     x, Y = analysis.make_data(25, seed=3)
     gru = analysis.make_gru(8, seed=3, bz=-2.0)
-    fresh = analysis.gradient_flow(gru, explore.forward(gru, x), Y, max_jacobians=40)
+    fresh = analysis.gradient_flow(gru, grubptt.forward(gru, x), Y, max_jacobians=40)
     np.testing.assert_allclose(a["GRU"].dh_norm, fresh.dh_norm, rtol=1e-13)
     np.testing.assert_allclose(a["GRU"].last_norm, fresh.last_norm, rtol=1e-13)
     np.testing.assert_array_equal(a["GRU"].jac_t, fresh.jac_t)

@@ -315,8 +315,9 @@ def _padded(v: np.ndarray, log: bool, margin: float = 0.05) -> tuple[float, floa
 def _log_ticks(lo: float, hi: float) -> np.ndarray:
     """Tick values for a log axis from lo to hi, 3 to 6 of them where possible.
 
-    Up to 6 decades: the first of 10ⁿ; 1, 2, 5 × 10ⁿ; 1..9 × 10ⁿ that gives at least 3 ticks
-    (at most 6).  Wider: powers of ten with a round stride in the exponent (10⁻⁵⁰, 10⁻¹⁰⁰, …).
+    Up to 6 decades: the coarsest of 10ⁿ, then 1, 2, 5 × 10ⁿ, then 1..9 × 10ⁿ that gives at
+    least 3 ticks without passing 6.  Wider: powers of ten with a round stride in the exponent
+    (10⁻⁵⁰, 10⁻¹⁰⁰, …).
     """
     from matplotlib.ticker import MaxNLocator
 
@@ -344,7 +345,7 @@ class _Ticks(Artist):
     """Tick marks and labels of one axis of a :class:`Dashboard` panel, labels pasted from bitmaps.
 
     Matplotlib's own ``Axis.draw`` lays out every label's text and measures the neighbouring
-    axes' labels on every draw: that was ~80 % of a dashboard update.  Here a label is
+    axes' labels on every draw: that was ~90 % of a dashboard redraw.  Here a label is
     rasterized once (:func:`_label_image`) and each draw only blends it in.
     """
 
