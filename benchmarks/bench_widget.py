@@ -66,15 +66,17 @@ def main() -> None:
     def move(name, values):
         def step(i):
             # Outside a kernel IPython's display() prints the Image's repr: keep it off the terminal.
+            v = values[i % len(values)]
             with contextlib.redirect_stdout(io.StringIO()):
-                c[name].value = values[i % len(values)]
+                c[name].value = v
+            assert c[name].value == v, f"{name} = {v} is outside the control's range: no update ran"
         return step
 
     scenarios = [
         ("seed (nothing cached: both models)", lambda: move("seed", list(range(1, n + 1)))),
         ("radius (both models recomputed)",
          lambda: move("radius", [1.05 + 0.05 * (i % 19) for i in range(n)])),
-        ("b_z (GRU only; SimpleRNN cached)", lambda: move("bz", [-2.25 - 0.25 * i for i in range(n)])),
+        ("b_z (GRU only; SimpleRNN cached)", lambda: move("bz", [-2.25 - 0.25 * (i % 20) for i in range(n)])),
         ("model toggle (flows cached)", lambda: move("model", ["SimpleRNN", "GRU"])),
     ]
     ends = {}
