@@ -10,7 +10,7 @@ import itertools
 
 import numpy as np
 import pytest
-from autograd_reference import GRU_NAMES, gru_reference
+from autograd_reference import GRU_NAMES, gru_reference, path_term
 from conftest import (
     FIXED_SEEDS,
     OUTPUT_NAMES,
@@ -221,3 +221,36 @@ def test_no_call_mutates_its_inputs_or_the_cache(N):
     pr.Y[...] += 1.0
     assert np.array_equal(cache.x, snap["x"]), "the cache holds a view of the caller's x"
     assert np.array_equal(first.Y, snap["Y"]), "grads.Y is a view of the caller's Y"
+
+
+# backward() has two code paths (per-step gate-term GEMMs when N·H >= 4096, one GEMM over all
+# steps after the loop otherwise) and precomputes its δ-free factors in blocks of about 32k
+# numbers per (N, H) array.  These shapes cross block boundaries on both paths, so a slip at a
+# boundary or in either path shows up against the independent reference.
+@pytest.mark.parametrize(("N", "T", "H"), [
+    (16, 20, 256),      # N·H = 4096: per-step path, blocks of 8 steps
+    (None, 600, 64),    # N·H = 64: after-loop path, blocks of 512 steps
+    (3, 300, 40),       # batched after-loop path, blocks of 273 steps
+])
+def test_bptt_code_paths_and_block_boundaries(N, T, H):
+    pr = make_problem(7, N=N, T=T, D=3, H=H, O=2, output="tanh")
+    # make_problem's unit-scale weights make a wide, long GRU chaotic: rounding differences of
+    # 1e-16 then grow past the 1e-10 tolerance by themselves.  1/sqrt(fan-in) weights (as
+    # init_params draws them) keep the sequence well conditioned; the biases stay nonzero.
+    start = grubptt.init_params(3, H, 2, seed=7)
+    pr.params = grubptt.GRUParams(**{k: (v if k.startswith(("b", "c")) else getattr(start, k))
+                                     for k, v in pr.params.arrays().items()})
+    check_autograd(pr)
+    cache, grads = _run(pr)
+    arrays = pr.params.arrays()
+    seq = 0 if N is not None else None
+
+    def at(a, t):
+        return a[seq, t] if seq is not None else a[t]
+
+    # Each term at steps on both sides of a block edge and at the ends, against autograd of the
+    # path-split step (the sum of the terms is covered by check_autograd's dh).
+    for t in sorted({0, 1, T - 513, T - 512, T - 9, T - 8, T - 1} & set(range(T))):
+        for term, arg in grubptt.PATHS.items():
+            want = path_term(arrays, at(pr.x, t + 1), at(cache.h, t), at(grads.dh, t + 1), arg)
+            assert_rel(f"terms[{term!r}][{t}]", at(grads.terms[term], t), want, AD_TOL, pr.desc)
