@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .activations import check_output_name, output_fns
+from .activations import check_output_name
+from .dense import dense_backward
 from .gru import PATHS, TERMS, GRUCache, _bptt
 from .params import GRUParams, init_params
 from .rnn import _HIDDEN, RNN_TERMS, RNNCache, RNNParams, _rnn_bptt, init_rnn_params
@@ -122,13 +123,7 @@ def _user(arr: np.ndarray, batched: bool) -> np.ndarray:
 
 
 def _grad_dense_tm(params: Params, cache: Cache, Y: np.ndarray) -> np.ndarray:
-    Y = np.asarray(Y)
-    if Y.shape != cache.y.shape:
-        raise ValueError(f"Y must have the shape of the outputs y, {cache.y.shape}, got {Y.shape}")
-    Y_tm = Y[:, None] if not cache.batched else np.swapaxes(Y, 0, 1)
-    _, dg = output_fns(cache.output)
-    dyhat = (cache.y_tm - Y_tm) * dg(cache.y_tm)                       # (T+1, N, O)
-    return dyhat @ params.V.T                                          # (T+1, N, H)
+    return dense_backward(params, cache, Y).grad_dense                 # (T+1, N, H)
 
 
 def grad_dense(params: Params, cache: Cache, Y: np.ndarray) -> np.ndarray:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .activations import check_output_name, output_fns, sigmoid
+from .dense import dense_backward, dense_forward
 from .numeric import numerical_gradient, relative_error
 from .params import GRUParams
 from .validation import check_h0, check_params, check_sequence, check_targets
@@ -152,11 +153,9 @@ def forward(params: GRUParams, x: np.ndarray, h0: np.ndarray | None = None, *,
         h *= z
         h += hp
 
-    O = params.output_size
-    yhat = (h_tm[1:].reshape(T1 * N, H) @ params.V).reshape(T1, N, O) + params.c
-    g, _ = output_fns(output)
+    yhat, y = dense_forward(h_tm[1:], params.V, params.c, output)
     return GRUCache(output=output, batched=batched, x_tm=x_tm, A_tm=A, G_tm=G, h_tm=h_tm,
-                    rh_tm=rh, y_tm=g(yhat), yhat_tm=yhat)
+                    rh_tm=rh, y_tm=y, yhat_tm=yhat)
 
 
 def loss(cache, Y: np.ndarray) -> float:
@@ -316,17 +315,10 @@ def backward(params: GRUParams, cache: GRUCache, Y: np.ndarray, *, terms: bool =
     ``terms=False`` skips storing the five terms separately (slightly faster).
     """
     check_params(params, params.expected_shapes())
-    D, H, O = params.input_size, params.hidden_size, params.output_size
-    if cache.x_tm.shape[2] != D or cache.H != H or cache.y_tm.shape[2] != O:
-        raise ValueError(f"cache was computed with other sizes than params (D={D}, H={H}, O={O})")
+    D, H = params.input_size, params.hidden_size
+    dense = dense_backward(params, cache, Y)                                 # eq. (9.21)
     T1, N = cache.T + 1, cache.N
-    Y_user = check_targets(Y, cache.y.shape, params.dtype)
-    Y_tm = Y_user[:, None] if not cache.batched else np.swapaxes(Y_user, 0, 1)
-
-    _, dg = output_fns(cache.output)
-    dyhat = (cache.y_tm - Y_tm) * dg(cache.y_tm)                             # (T+1, N, O)
-    dyhat_flat = dyhat.reshape(T1 * N, O)
-    grad_dense = (dyhat_flat @ params.V.T).reshape(T1, N, H)                 # eq. (9.21)
+    Y_user, dyhat_flat, grad_dense = dense.Y, dense.dyhat, dense.grad_dense
 
     dh, rec_terms, dA, dh_init = _bptt(params, cache, grad_dense, split=terms)
 

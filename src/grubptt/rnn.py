@@ -13,8 +13,9 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from .activations import check_output_name, output_fns, sigmoid
-from .validation import check_h0, check_params, check_sequence, check_targets, matrix_dim
+from .activations import check_output_name, sigmoid
+from .dense import dense_backward, dense_forward
+from .validation import check_h0, check_params, check_sequence, matrix_dim
 
 __all__ = ["RNNParams", "RNNCache", "RNNGrads", "init_rnn_params", "rnn_forward", "rnn_backward",
            "RNN_TERMS", "rnn_step_jacobian"]
@@ -110,7 +111,7 @@ def rnn_forward(params: RNNParams, x, h0=None, *, output: str = "identity",
     check_params(params, params.expected_shapes())
     check_output_name(output)
     f, _ = _HIDDEN[_check_activation(activation)]
-    D, H, O = params.input_size, params.hidden_size, params.output_size
+    D, H = params.input_size, params.hidden_size
     dt = params.dtype
     x_tm, batched = check_sequence(x, D, dt)
     T1, N = x_tm.shape[:2]
@@ -121,9 +122,8 @@ def rnn_forward(params: RNNParams, x, h0=None, *, output: str = "identity",
     for t in range(T1):
         a[t] += np.matmul(h_tm[t], params.U, out=rec)
         h_tm[t + 1] = f(a[t])
-    yhat = (h_tm[1:].reshape(T1 * N, H) @ params.V).reshape(T1, N, O) + params.c
-    g, _ = output_fns(output)
-    return RNNCache(output, activation, batched, x_tm, a, h_tm, yhat, g(yhat))
+    yhat, y = dense_forward(h_tm[1:], params.V, params.c, output)
+    return RNNCache(output, activation, batched, x_tm, a, h_tm, yhat, y)
 
 
 @dataclass
@@ -163,15 +163,10 @@ def _rnn_bptt(params: RNNParams, cache: RNNCache, grad_dense_tm: np.ndarray):
 def rnn_backward(params: RNNParams, cache: RNNCache, Y) -> RNNGrads:
     """BPTT for the SimpleRNN (the textbook's eq. 7.15 in row form)."""
     check_params(params, params.expected_shapes())
-    D, H, O = params.input_size, params.hidden_size, params.output_size
-    if cache.x_tm.shape[2] != D or cache.H != H or cache.y_tm.shape[2] != O:
-        raise ValueError(f"cache was computed with other sizes than params (D={D}, H={H}, O={O})")
+    D, H = params.input_size, params.hidden_size
     T1, N = cache.T + 1, cache.N
-    Y_user = check_targets(Y, cache.y.shape, params.dtype)
-    Y_tm = Y_user[:, None] if not cache.batched else np.swapaxes(Y_user, 0, 1)
-    _, dg = output_fns(cache.output)
-    dyhat = ((cache.y_tm - Y_tm) * dg(cache.y_tm)).reshape(T1 * N, O)
-    grad_dense = (dyhat @ params.V.T).reshape(T1, N, H)
+    dense = dense_backward(params, cache, Y)
+    Y_user, dyhat, grad_dense = dense.Y, dense.dyhat, dense.grad_dense
     dh, rec, da, dh_init = _rnn_bptt(params, cache, grad_dense)
     da_flat = da.reshape(T1 * N, H)
     grads = RNNParams(
