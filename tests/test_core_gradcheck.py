@@ -127,3 +127,35 @@ def test_numerical_gradient_and_relative_error():
     assert grubptt.relative_error(a, b) == pytest.approx(want, rel=1e-14)
     assert grubptt.relative_error(np.zeros(3), np.zeros(3)) == 0.0
     assert grubptt.relative_error(a, a) == 0.0
+
+
+def _term_problem():
+    pr = make_problem(5, T=4)
+    cache = grubptt.forward(pr.params, pr.x, pr.h0, output=pr.output)
+    return pr, cache, grubptt.backward(pr.params, cache, pr.Y)
+
+
+@pytest.mark.parametrize("term", grubptt.TERMS)
+def test_term_table_passes_on_backward_and_covers_every_t(term):
+    pr, cache, grads = _term_problem()
+    table = grubptt.term_table(pr.params, cache, grads, term)
+    assert [c.t for c in table.checks] == list(range(cache.T + 1))
+    table.assert_ok(1e-6)
+    assert str(table).splitlines()[0].startswith("t ")
+    assert len(str(table).splitlines()) == cache.T + 2
+
+
+def test_term_table_names_the_step_where_a_term_is_wrong():
+    pr, cache, grads = _term_problem()
+    grads.terms["reset_gate"][2] *= 1.001               # a 0.1% slip at one step only
+    with pytest.raises(AssertionError, match=r"reset_gate.*t = 2 ") as err:
+        grubptt.term_table(pr.params, cache, grads, "reset_gate").assert_ok(1e-6)
+    assert "t = 1 " not in str(err.value) and "t = 3 " not in str(err.value)
+
+
+def test_term_table_requires_a_zero_recurrent_term_at_T():
+    pr, cache, grads = _term_problem()
+    grads.terms["carry"][cache.T] = 1e-3                # something after h^(T): impossible
+    table = grubptt.term_table(pr.params, cache, grads, "carry")
+    with pytest.raises(AssertionError, match="carry: the term at t = T = 4 must be zero"):
+        table.assert_ok(1.0)                            # even with a tolerance that admits anything else

@@ -6,7 +6,7 @@ Each function's docstring names the book chapter that explains it.
 """
 
 from .activations import OUTPUTS, sigmoid
-from .gradcheck import GradCheckReport, GradCheckRow, gradcheck
+from .gradcheck import GradCheckReport, GradCheckRow, TermTable, gradcheck, term_table
 from .gru import (
     PATHS,
     TERMS,
@@ -38,7 +38,7 @@ from .rnn import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "OUTPUTS", "sigmoid", "GradCheckReport", "GradCheckRow", "gradcheck",
+    "OUTPUTS", "sigmoid", "GradCheckReport", "GradCheckRow", "gradcheck", "TermTable", "term_table",
     "PATHS", "TERMS", "GRUCache", "GRUGrads", "GRUStep", "TermCheck", "backward", "forward",
     "gru_step", "gru_step_split", "loss", "step_jacobian", "term_check",
     "numerical_gradient", "relative_error", "PARAM_NAMES", "GRUParams", "init_params",

@@ -1,6 +1,7 @@
 """Gradient checks by central differences, as tables a notebook can print.
 
-Explained in "Parameter gradients" (``book/09_parameter_gradients.ipynb``).
+Explained in "Parameter gradients" (``book/09_parameter_gradients.ipynb``); the per-step
+table of one term of (9.22) in the path chapters (``book/04``–``07``).
 """
 
 from __future__ import annotations
@@ -9,12 +10,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .gru import backward, forward, loss
+from .gru import PATHS, GRUCache, GRUGrads, TermCheck, backward, forward, loss, term_check
 from .numeric import numerical_gradient, relative_error
 from .params import GRUParams
 from .rnn import RNNParams, rnn_backward, rnn_forward
 
-__all__ = ["GradCheckRow", "GradCheckReport", "gradcheck"]
+__all__ = ["GradCheckRow", "GradCheckReport", "gradcheck", "TermTable", "term_table"]
 
 
 @dataclass
@@ -93,3 +94,36 @@ def gradcheck(params: GRUParams | RNNParams, x, Y, h0=None, *, output: str = "id
         report.rows.append(GradCheckRow(name, tuple(arr.shape), relative_error(analytic, numeric),
                                         float(np.max(np.abs(analytic - numeric), initial=0.0))))
     return report
+
+
+@dataclass
+class TermTable:
+    """:func:`~grubptt.term_check` of one term of (9.22) at every t = 0..T."""
+
+    term: str
+    checks: list[TermCheck]
+
+    @property
+    def max_rel_err(self) -> float:
+        return max(c.rel_err for c in self.checks)
+
+    def assert_ok(self, tol: float = 1e-6) -> None:
+        """Every t within ``tol``; a recurrent term also exactly zero at t = T (nothing follows h^(T))."""
+        bad = [c for c in self.checks if not c.rel_err <= tol]
+        if bad:
+            raise AssertionError(f"{self.term}: term check failed (tol {tol:.0e}) at "
+                                 + ", ".join(f"t = {c.t} (rel err {c.rel_err:.2e})" for c in bad))
+        last = self.checks[-1]
+        if self.term in PATHS and np.any(last.analytic):
+            raise AssertionError(f"{self.term}: the term at t = T = {last.t} must be zero, "
+                                 f"largest entry {np.max(np.abs(last.analytic)):.2e}")
+
+    def __str__(self) -> str:
+        return "\n".join(["t   relative error (formula vs central differences)"]
+                         + [f"{c.t}   {c.rel_err:.1e}" for c in self.checks])
+
+
+def term_table(params: GRUParams, cache: GRUCache, grads: GRUGrads, term: str,
+               *, eps: float = 1e-6) -> TermTable:
+    """Check one term of (9.22) at every step t = 0..T with :func:`~grubptt.term_check`."""
+    return TermTable(term, [term_check(params, cache, grads, term, t, eps=eps) for t in range(cache.T + 1)])
