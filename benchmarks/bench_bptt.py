@@ -194,17 +194,20 @@ def roofline_gemms(N: int, T1: int, D: int, H: int, O: int, terms: bool):
     step_back = [(T1, (N, H), (H, H))]                           # d_ah Uᵀ
     step_back += [(T1, (N, H), (H, H))] * 2 if terms else [(T1, (N, 2 * H), (2 * H, H))]
     return [
-        (1, (M, D), (D, 3 * H)),       # hoisted input projections of all steps and gates
+        (1, (M, D), (D, 2 * H)),       # hoisted input projections of all steps: x [Wz | Wr]
+        (1, (M, D), (D, H)),           # and x W
         (T1, (N, H), (H, 2 * H)),      # per step: h^(t-1) [Uz | Ur]
         (T1, (N, H), (H, H)),          # per step: (r ⊙ h^(t-1)) U
         (1, (M, H), (H, O)),           # ŷ = h V
         (1, (M, O), (O, H)),           # grad_dense = dŷ Vᵀ
         *step_back,                    # per step: the recurrent terms of (9.22)
-        (1, (D, M), (M, 3 * H)),       # d[Wz|Wr|W]
+        (1, (D, M), (M, 2 * H)),       # d[Wz|Wr]
+        (1, (D, M), (M, H)),           # dW
         (1, (H, M), (M, 2 * H)),       # d[Uz|Ur]
         (1, (H, M), (M, H)),           # dU
         (1, (H, M), (M, O)),           # dV
-        (1, (M, 3 * H), (3 * H, D)),   # dx
+        (1, (M, 2 * H), (2 * H, D)),   # dx = [d a_z | d a_r] [Wz | Wr]ᵀ
+        (1, (M, H), (H, D)),           #      + d a_h Wᵀ
     ]
 
 

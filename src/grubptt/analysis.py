@@ -148,7 +148,7 @@ def bptt(params: Params, cache: Cache, grad_dense: np.ndarray, *,
     gd = _time_major(grad_dense, cache, "grad_dense")
     b = cache.batched
     if name == "GRU":
-        dh, rec, _, _ = _bptt(params, cache, gd, split=terms)
+        dh, rec, *_ = _bptt(params, cache, gd, split=terms)
         parts = {k: _user(v, b) for k, v in rec.items()} if terms else None
     else:
         dh, rec, _, _ = _rnn_bptt(params, cache, gd)
@@ -203,7 +203,8 @@ def step_jacobians(params: Params, cache: Cache, ts=None) -> np.ndarray:
     s = ts + 1                                          # J^(t) uses the gates of step t+1
     if name == "SimpleRNN":
         return _rnn_step_jacobians(params, cache, s)
-    return _gru_step_jacobians(params, cache.G_tm[s, 0], cache.h_tm[s, 0])
+    return _gru_step_jacobians(params, np.concatenate([cache.ZR_tm[s, 0], cache.HH_tm[s, 0]], axis=-1),
+                               cache.h_tm[s, 0])
 
 
 def _gru_step_jacobians(params: GRUParams, G: np.ndarray, hp: np.ndarray) -> np.ndarray:
@@ -259,7 +260,7 @@ def carry_deviation(params: GRUParams, cache: GRUCache, ts=None) -> np.ndarray:
         raise ValueError("carry_deviation is defined for a GRU (params must be GRUParams)")
     J = step_jacobians(params, cache, ts)
     ts = np.arange(cache.T) if ts is None else np.asarray(ts)
-    keep = 1.0 - cache.G_tm[ts + 1, 0, :cache.H]                      # 1 − z^(t+1), (K, H)
+    keep = 1.0 - cache.ZR_tm[ts + 1, 0, :cache.H]                      # 1 − z^(t+1), (K, H)
     idx = np.arange(cache.H)
     J[:, idx, idx] -= keep
     return np.linalg.norm(J, 2, axis=(1, 2))
@@ -297,7 +298,7 @@ class GradientFlow:
 
 
 # What the BPTT loops read element by element; they get real copies, the rest only needs shapes.
-_TWIN_COPIED = ("G_tm", "h_tm")
+_TWIN_COPIED = ("ZR_tm", "HH_tm", "h_tm")
 
 
 def _twin(cache: Cache) -> Cache:
@@ -314,6 +315,8 @@ def _twin(cache: Cache) -> Cache:
             a = getattr(cache, f.name)                                  # (steps, 1, ·)
             two = np.broadcast_to(a, (a.shape[0], 2, *a.shape[2:]))
             rep[f.name] = np.ascontiguousarray(two) if f.name in _TWIN_COPIED else two
+    if isinstance(cache, GRUCache):
+        rep["_A"] = None                                               # its a_* are one sequence's
     return dataclasses.replace(cache, batched=True, **rep)
 
 
@@ -333,7 +336,7 @@ def gradient_flow(params: Params, cache: Cache, Y: np.ndarray, *,
     two[-1, 1] = gd[-1]
     twin = _twin(cache)
     if name == "GRU":
-        dh, rec, _, _ = _bptt(params, twin, two, split=True)
+        dh, rec, *_ = _bptt(params, twin, two, split=True)
         keys = TERMS
         parts = {"grad_dense": gd, **{k: rec[k][:, 0] for k in PATHS}}
     else:

@@ -20,7 +20,7 @@ gradients (``book/09_parameter_gradients.ipynb``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -53,17 +53,24 @@ class GRUCache:
     Public attributes are in the caller's layout: ``x`` (T+1, D) or (N, T+1, D);
     ``a_z a_r a_h z r hh h h_prev`` (T+1, H) or (N, T+1, H), where ``h_prev[t]``
     is h^(t-1); ``yhat y`` (T+1, O) or (N, T+1, O); ``h0`` (H,) or (N, H).
+
+    The forward loop turns each pre-activation into its gate in place, so the
+    pre-activations ``a_z a_r a_h`` are recomputed from x, h^(t-1) and r ⊙ h^(t-1)
+    the first time a chapter asks for them (the backward pass never needs them:
+    σ' and tanh' are written through z, r and ĥ).
     """
 
     output: str
     batched: bool
     x_tm: np.ndarray      # (T+1, N, D)
-    A_tm: np.ndarray      # (T+1, N, 3H): [a_z | a_r | a_h]
-    G_tm: np.ndarray      # (T+1, N, 3H): [z | r | ĥ]
+    ZR_tm: np.ndarray     # (T+1, N, 2H): [z | r], one contiguous block per step
+    HH_tm: np.ndarray     # (T+1, N, H): ĥ
     h_tm: np.ndarray      # (T+2, N, H): h^(-1), h^(0), ..., h^(T)
     rh_tm: np.ndarray     # (T+1, N, H): r^(t) ⊙ h^(t-1), the input of U
     y_tm: np.ndarray      # (T+1, N, O)
     yhat_tm: np.ndarray   # (T+1, N, O)
+    params: GRUParams | None = field(default=None, repr=False)   # for the pre-activations
+    _A: np.ndarray | None = field(default=None, repr=False)      # (T+1, N, 3H), filled on demand
 
     @property
     def T(self) -> int:
@@ -77,6 +84,25 @@ class GRUCache:
     def H(self) -> int:
         return self.h_tm.shape[2]
 
+    @property
+    def G_tm(self) -> np.ndarray:
+        """(T+1, N, 3H) = [z | r | ĥ], a new array."""
+        return np.concatenate([self.ZR_tm, self.HH_tm], axis=-1)
+
+    @property
+    def A_tm(self) -> np.ndarray:
+        """(T+1, N, 3H) = [a_z | a_r | a_h], recomputed once from the stored states."""
+        if self._A is None:
+            if self.params is None:
+                raise ValueError("this cache holds no params, so its pre-activations cannot be recomputed")
+            p, H, (T1, N, D) = self.params, self.H, self.x_tm.shape
+            A = (self.x_tm.reshape(T1 * N, D) @ _cat(p.Wz, p.Wr, p.W)).reshape(T1, N, 3 * H)
+            A += _cat(p.bz, p.br, p.b, axis=0)
+            A[..., :2 * H] += self.h_tm[:-1] @ _cat(p.Uz, p.Ur)
+            A[..., 2 * H:] += self.rh_tm @ p.U
+            self._A = A
+        return self._A
+
     def _part(self, arr: np.ndarray, k: int) -> np.ndarray:
         H = self.H
         return _user(arr[:, :, k * H:(k + 1) * H], self.batched)
@@ -85,9 +111,9 @@ class GRUCache:
     a_z = property(lambda s: s._part(s.A_tm, 0))
     a_r = property(lambda s: s._part(s.A_tm, 1))
     a_h = property(lambda s: s._part(s.A_tm, 2))
-    z = property(lambda s: s._part(s.G_tm, 0))
-    r = property(lambda s: s._part(s.G_tm, 1))
-    hh = property(lambda s: s._part(s.G_tm, 2))
+    z = property(lambda s: _user(s.ZR_tm[..., :s.H], s.batched))
+    r = property(lambda s: _user(s.ZR_tm[..., s.H:], s.batched))
+    hh = property(lambda s: _user(s.HH_tm, s.batched))
     h = property(lambda s: _user(s.h_tm[1:], s.batched))
     h_prev = property(lambda s: _user(s.h_tm[:-1], s.batched))
     yhat = property(lambda s: _user(s.yhat_tm, s.batched))
@@ -95,18 +121,22 @@ class GRUCache:
     h0 = property(lambda s: s.h_tm[0] if s.batched else s.h_tm[0, 0])
 
 
-def _sigmoid_into(a: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """σ(a) written into ``out`` (same shape), as σ(a) = ½ tanh(a/2) + ½.
+def _cat(*arrays: np.ndarray, axis: int = 1) -> np.ndarray:
+    """Gate weights side by side (D×kH or H×kH), biases end to end (axis=0)."""
+    return np.concatenate(arrays, axis=axis)
 
-    Four passes and no temporary, where :func:`sigmoid` needs about ten; tanh saturates, so
-    this never overflows either.  It differs from :func:`sigmoid` by at most 2 ulp of 1 (σ's
-    far left tail, below ~1e-16, is not resolved; nothing here needs it relatively).
+
+def _sigmoid_(a: np.ndarray) -> np.ndarray:
+    """σ(a) = 1 / (1 + e^(−a)) in place, for a contiguous block inside the step loop.
+
+    Four passes and no temporary.  e^(−a) overflows to inf for a < −709 (float64) and
+    1/inf = 0 is σ's limit there: callers silence the overflow flag with np.errstate.
+    Agrees with :func:`sigmoid` to a few ulp, tails included.
     """
-    np.multiply(a, 0.5, out=out)
-    np.tanh(out, out=out)
-    out *= 0.5
-    out += 0.5
-    return out
+    np.negative(a, out=a)
+    np.exp(a, out=a)
+    a += 1.0
+    return np.reciprocal(a, out=a)
 
 
 def forward(params: GRUParams, x: np.ndarray, h0: np.ndarray | None = None, *,
@@ -126,36 +156,40 @@ def forward(params: GRUParams, x: np.ndarray, h0: np.ndarray | None = None, *,
     h_tm = np.empty((T1 + 1, N, H), dtype=dt)
     h_tm[0] = check_h0(h0, N, H, batched, dt)
 
-    # The input projections of all steps do not depend on h: one GEMM for all t and all gates.
-    W3 = np.concatenate([params.Wz, params.Wr, params.W], axis=1)        # (D, 3H)
-    b3 = np.concatenate([params.bz, params.br, params.b])                # (3H,)
-    A = (x_tm.reshape(T1 * N, D) @ W3).reshape(T1, N, 3 * H)
-    A += b3
-    Uzr = np.concatenate([params.Uz, params.Ur], axis=1)                 # (H, 2H)
-    G = np.empty_like(A)
+    # The input projections of all steps do not depend on h: one GEMM per gate block for all t,
+    # written straight into the arrays that will hold the gates (each step turns its slice
+    # from x W into σ(a) or tanh(a) in place, so no array of pre-activations is kept).
+    X = x_tm.reshape(T1 * N, D)
+    ZR = (X @ _cat(params.Wz, params.Wr)).reshape(T1, N, 2 * H)         # x [Wz | Wr]
+    HH = (X @ params.W).reshape(T1, N, H)                                # x W
     rh = np.empty((T1, N, H), dtype=dt)
+    Uzr, bzr, U, b = _cat(params.Uz, params.Ur), _cat(params.bz, params.br, axis=0), params.U, params.b
     # Every result of the step loop is written in place (out=): at small N·H allocating a
-    # temporary costs as much as the arithmetic, and the loop runs T+1 times.
-    rec_zr = np.empty((N, 2 * H), dtype=dt)                             # h^(t-1) [Uz | Ur]
+    # temporary costs as much as the arithmetic, and the loop runs T+1 times.  Gate blocks are
+    # contiguous (N, 2H) and (N, H) slices: numpy runs a contiguous pass several times faster.
+    rec_zr = np.empty((N, 2 * H), dtype=dt)                              # h^(t-1) [Uz | Ur]
     rec_h = np.empty((N, H), dtype=dt)                                   # (r ⊙ h^(t-1)) U
-    for t in range(T1):
-        hp, a, gates, h = h_tm[t], A[t], G[t], h_tm[t + 1]
-        np.matmul(hp, Uzr, out=rec_zr)
-        a[:, :2 * H] += rec_zr                                           # a_z, a_r
-        _sigmoid_into(a[:, :2 * H], gates[:, :2 * H])                    # z, r
-        z, r = gates[:, :H], gates[:, H:2 * H]
-        np.multiply(r, hp, out=rh[t])                                    # r ⊙ h^(t-1)
-        np.matmul(rh[t], params.U, out=rec_h)
-        a[:, 2 * H:] += rec_h                                            # a_h
-        hh = np.tanh(a[:, 2 * H:], out=gates[:, 2 * H:])
-        # h = (1 − z) ⊙ hp + z ⊙ ĥ, written as hp + z ⊙ (ĥ − hp): one product fewer
-        np.subtract(hh, hp, out=h)
-        h *= z
-        h += hp
+    with np.errstate(over="ignore"):                                     # see _sigmoid_
+        for t in range(T1):
+            hp, zr, hh, h = h_tm[t], ZR[t], HH[t], h_tm[t + 1]
+            np.matmul(hp, Uzr, out=rec_zr)
+            rec_zr += bzr
+            zr += rec_zr                                                 # [a_z | a_r]
+            _sigmoid_(zr)                                                # [z | r]
+            np.multiply(zr[:, H:], hp, out=rh[t])                        # r ⊙ h^(t-1)
+            np.matmul(rh[t], U, out=rec_h)
+            rec_h += b
+            hh += rec_h                                                  # a_h
+            np.tanh(hh, out=hh)                                          # ĥ
+            # h = (1 − z) ⊙ hp + z ⊙ ĥ, written as hp + z ⊙ (ĥ − hp): one product fewer
+            np.subtract(hh, hp, out=h)
+            h *= zr[:, :H]
+            h += hp
 
     yhat, y = dense_forward(h_tm[1:], params.V, params.c, output)
-    return GRUCache(output=output, batched=batched, x_tm=x_tm, A_tm=A, G_tm=G, h_tm=h_tm,
-                    rh_tm=rh, y_tm=y, yhat_tm=yhat)
+    return GRUCache(output=output, batched=batched, x_tm=x_tm, ZR_tm=ZR, HH_tm=HH, h_tm=h_tm,
+                    rh_tm=rh, y_tm=y, yhat_tm=yhat,
+                    params=params.copy())  # a copy: training may update params in place
 
 
 def loss(cache, Y: np.ndarray) -> float:
@@ -223,32 +257,34 @@ _BLOCK_ELEMS = 1 << 15
 _SMALL_STEP = 4096
 
 
-def _gate_factors(G: np.ndarray, hp: np.ndarray, dA: np.ndarray, one_minus_z: np.ndarray) -> None:
+def _gate_factors(ZR: np.ndarray, HH: np.ndarray, hp: np.ndarray,
+                  dZR: np.ndarray, dAH: np.ndarray, one_minus_z: np.ndarray) -> None:
     """The δ-free factors of (9.22)'s gate terms, for a block of k steps.
 
-    G (k, N, 3H) = [z | r | ĥ], hp (k, N, H) = h^(t-1).  Writes one_minus_z = 1 − z and
-    dA = [(ĥ − h) ⊙ z | h ⊙ (1 − r) | z ⊙ tanh'(a_h)], all (k, N, ·).  The loop of
-    :func:`_bptt` multiplies them by carry = δ ⊙ (1 − z), candidate = g ⊙ r and δ, giving
-    δ ⊙ (ĥ − h) ⊙ σ'(a_z), g ⊙ h ⊙ σ'(a_r) and δ ⊙ z ⊙ tanh'(a_h) (σ' = σ(1 − σ)).
+    ZR (k, N, 2H) = [z | r], HH (k, N, H) = ĥ, hp (k, N, H) = h^(t-1).  Writes
+    one_minus_z = 1 − z, dZR = [(ĥ − h) ⊙ z | h ⊙ (1 − r)] and dAH = z ⊙ tanh'(a_h).
+    The loop of :func:`_bptt` multiplies them by carry = δ ⊙ (1 − z), candidate = g ⊙ r
+    and δ, giving δ ⊙ (ĥ − h) ⊙ σ'(a_z), g ⊙ h ⊙ σ'(a_r) and δ ⊙ z ⊙ tanh'(a_h)
+    (σ' = σ(1 − σ)).
     """
     H = hp.shape[-1]
-    z, r, hh = G[..., :H], G[..., H:2 * H], G[..., 2 * H:]
-    f_z, f_r, f_h = dA[..., :H], dA[..., H:2 * H], dA[..., 2 * H:]
+    z, r = ZR[..., :H], ZR[..., H:]
+    f_z, f_r = dZR[..., :H], dZR[..., H:]
     np.subtract(1.0, z, out=one_minus_z)
-    np.subtract(hh, hp, out=f_z)
+    np.subtract(HH, hp, out=f_z)
     f_z *= z
     np.subtract(1.0, r, out=f_r)
     f_r *= hp
-    np.multiply(hh, hh, out=f_h)
-    np.subtract(1.0, f_h, out=f_h)
-    f_h *= z
+    np.multiply(HH, HH, out=dAH)
+    np.subtract(1.0, dAH, out=dAH)
+    dAH *= z
 
 
 def _bptt(params: GRUParams, cache: GRUCache, grad_dense_tm: np.ndarray, split: bool):
     """The recursion (9.22) for given grad_dense^(t), (T+1, N, H).
 
     Returns dh (T+1, N, H), the recurrent terms (dict of (T+1, N, H)) or None,
-    dA (T+1, N, 3H) = [d a_z | d a_r | d a_h] and dh^(-1) (N, H).
+    dZR (T+1, N, 2H) = [d a_z | d a_r], dAH (T+1, N, H) = d a_h and dh^(-1) (N, H).
 
     The arithmetic of :func:`_step_back`, arranged for speed: what multiplies δ in each
     gate does not depend on δ (:func:`_gate_factors`), so it is computed a block of steps
@@ -260,15 +296,16 @@ def _bptt(params: GRUParams, cache: GRUCache, grad_dense_tm: np.ndarray, split: 
     H, N = cache.H, cache.N
     T1 = cache.T + 1
     dt = grad_dense_tm.dtype
-    G, hp = cache.G_tm, cache.h_tm[:-1]                # hp[t] = h^(t-1), the state step t reads
-    r = G[..., H:2 * H]
-    dA = np.empty_like(cache.A_tm)                     # starts as the factors, then × δ etc.
-    d_az, d_ar, d_ah = dA[..., :H], dA[..., H:2 * H], dA[..., 2 * H:]
+    ZR, HH, hp = cache.ZR_tm, cache.HH_tm, cache.h_tm[:-1]   # hp[t] = h^(t-1), the state step t reads
+    r = ZR[..., H:]
+    dZR = np.empty_like(ZR)                            # starts as the factors, then × δ etc.
+    dAH = np.empty_like(HH)
+    d_az, d_ar = dZR[..., :H], dZR[..., H:]
     block = max(1, _BLOCK_ELEMS // (N * H))
     one_minus_z = np.empty((block, N, H), dtype=dt)
 
     U_T, Uz_T, Ur_T = params.U.T, params.Uz.T, params.Ur.T
-    Uzr_T = np.concatenate([params.Uz, params.Ur], axis=1).T           # (2H, H)
+    Uzr_T = _cat(params.Uz, params.Ur).T                                 # (2H, H)
     # Arrays indexed by the step that writes them: row t holds dL/dh^(t-1) (row 0: dh^(-1)),
     # and what step t sends back to h^(t-1) along each path; the last row, t = T+1, is the
     # base case (dh^(T) = grad_dense^(T), nothing comes back from beyond T).
@@ -276,25 +313,28 @@ def _bptt(params: GRUParams, cache: GRUCache, grad_dense_tm: np.ndarray, split: 
     dh_rows[T1] = grad_dense_tm[T1 - 1]
     n_rows = T1 + 1 if split else 1                    # without split: one scratch row, reused
     split_in_loop = split and N * H >= _SMALL_STEP
-    upd_rows, res_rows, cand_rows, carry_rows = np.zeros((4, n_rows, N, H), dtype=dt)
+    upd_rows, res_rows, cand_rows, carry_rows = np.empty((4, n_rows, N, H), dtype=dt)
+    if split:
+        upd_rows[T1] = res_rows[T1] = cand_rows[T1] = carry_rows[T1] = 0.0
     g = np.empty((N, H), dtype=dt)                     # dL/d(r ⊙ h^(t-1))
     for t in range(T1 - 1, -1, -1):                    # δ = dh^(t); gates of step t
         if (T1 - 1 - t) % block == 0:                  # first step of a block, going back
             lo = max(0, t + 1 - block)
-            _gate_factors(G[lo:t + 1], hp[lo:t + 1], dA[lo:t + 1], one_minus_z[:t + 1 - lo])
+            _gate_factors(ZR[lo:t + 1], HH[lo:t + 1], hp[lo:t + 1], dZR[lo:t + 1], dAH[lo:t + 1],
+                          one_minus_z[:t + 1 - lo])
         i = t if split else 0
         delta, back = dh_rows[t + 1], dh_rows[t]
         carry = np.multiply(delta, one_minus_z[t - lo], out=carry_rows[i])
         d_az[t] *= carry                               # δ ⊙ (ĥ − h) ⊙ σ'(a_z)
-        d_ah[t] *= delta                               # δ ⊙ z ⊙ tanh'(a_h)
-        np.matmul(d_ah[t], U_T, out=g)
+        dAH[t] *= delta                                # δ ⊙ z ⊙ tanh'(a_h)
+        np.matmul(dAH[t], U_T, out=g)
         candidate = np.multiply(g, r[t], out=cand_rows[i])
         d_ar[t] *= candidate                           # g ⊙ h ⊙ σ'(a_r)
         if split_in_loop:
             np.add(np.matmul(d_az[t], Uz_T, out=upd_rows[i]), np.matmul(d_ar[t], Ur_T, out=res_rows[i]),
                    out=back)
         else:                                          # both gate paths in one GEMM
-            np.matmul(dA[t, :, :2 * H], Uzr_T, out=back)
+            np.matmul(dZR[t], Uzr_T, out=back)
         back += candidate
         back += carry
         if t > 0:                                      # dL/dh^(-1) has no dense term
@@ -303,10 +343,10 @@ def _bptt(params: GRUParams, cache: GRUCache, grad_dense_tm: np.ndarray, split: 
         np.matmul(d_az[1:].reshape(-1, H), Uz_T, out=upd_rows[1:T1].reshape(-1, H))
         np.matmul(d_ar[1:].reshape(-1, H), Ur_T, out=res_rows[1:T1].reshape(-1, H))
     terms = None
-    if split:   # row t + 1 holds the term at h^(t); the last row (t = T) stayed zero
+    if split:   # row t + 1 holds the term at h^(t); the last row (t = T) is zero
         terms = {"update_gate": upd_rows[1:], "candidate": cand_rows[1:],
                  "reset_gate": res_rows[1:], "carry": carry_rows[1:]}
-    return dh_rows[1:], terms, dA, dh_rows[0]
+    return dh_rows[1:], terms, dZR, dAH, dh_rows[0]
 
 
 def backward(params: GRUParams, cache: GRUCache, Y: np.ndarray, *, terms: bool = True) -> GRUGrads:
@@ -320,22 +360,25 @@ def backward(params: GRUParams, cache: GRUCache, Y: np.ndarray, *, terms: bool =
     T1, N = cache.T + 1, cache.N
     Y_user, dyhat_flat, grad_dense = dense.Y, dense.dyhat, dense.grad_dense
 
-    dh, rec_terms, dA, dh_init = _bptt(params, cache, grad_dense, split=terms)
+    dh, rec_terms, dZR, dAH, dh_init = _bptt(params, cache, grad_dense, split=terms)
 
-    # Parameter gradients: every step's contribution in one GEMM per weight.
-    dA_flat = dA.reshape(T1 * N, 3 * H)
-    dW3 = cache.x_tm.reshape(T1 * N, D).T @ dA_flat                          # (D, 3H)
-    db3 = dA_flat.sum(axis=0)
-    hprev_flat = cache.h_tm[:-1].reshape(T1 * N, H)
-    dUzr = hprev_flat.T @ dA_flat[:, :2 * H]
-    dU = cache.rh_tm.reshape(T1 * N, H).T @ dA_flat[:, 2 * H:]
-    dV = cache.h_tm[1:].reshape(T1 * N, H).T @ dyhat_flat
-    dx = (dA_flat @ np.concatenate([params.Wz, params.Wr, params.W], axis=1).T).reshape(T1, N, D)
+    # Parameter gradients: every step's contribution in one GEMM per weight block.
+    M = T1 * N
+    dZR_flat, dAH_flat = dZR.reshape(M, 2 * H), dAH.reshape(M, H)
+    X_T = cache.x_tm.reshape(M, D).T
+    dWzr, dW = X_T @ dZR_flat, X_T @ dAH_flat                               # (D, 2H), (D, H)
+    dbzr, db = dZR_flat.sum(axis=0), dAH_flat.sum(axis=0)
+    dUzr = cache.h_tm[:-1].reshape(M, H).T @ dZR_flat                         # (H, 2H)
+    dU = cache.rh_tm.reshape(M, H).T @ dAH_flat
+    dV = cache.h_tm[1:].reshape(M, H).T @ dyhat_flat
+    dx = dZR_flat @ _cat(params.Wz, params.Wr).T
+    dx += dAH_flat @ params.W.T
+    dx = dx.reshape(T1, N, D)
 
     grads = GRUParams(
-        Wz=dW3[:, :H], Uz=dUzr[:, :H], bz=db3[:H],
-        Wr=dW3[:, H:2 * H], Ur=dUzr[:, H:], br=db3[H:2 * H],
-        W=dW3[:, 2 * H:], U=dU, b=db3[2 * H:],
+        Wz=dWzr[:, :H], Uz=dUzr[:, :H], bz=dbzr[:H],
+        Wr=dWzr[:, H:], Ur=dUzr[:, H:], br=dbzr[H:],
+        W=dW, U=dU, b=db,
         V=dV, c=dyhat_flat.sum(axis=0),
     )
     b = cache.batched
@@ -418,8 +461,8 @@ def step_jacobian(params: GRUParams, cache: GRUCache, t: int, path: str | None =
         raise ValueError(f"path must be one of {sorted(PATHS)} or None, got {path!r}")
     H = cache.H
     s = t + 1  # gates are those of step t+1
-    G = cache.G_tm[s][:, None, :]                      # (N, 1, 3H): broadcasts over rows
-    z, r, hh = G[..., :H], G[..., H:2 * H], G[..., 2 * H:]
+    zr = cache.ZR_tm[s][:, None, :]                    # (N, 1, 2H): broadcasts over rows
+    z, r, hh = zr[..., :H], zr[..., H:], cache.HH_tm[s][:, None, :]
     hp = cache.h_tm[s][:, None, :]
     eye = np.broadcast_to(np.eye(H, dtype=cache.h_tm.dtype), (cache.N, H, H))
     _, _, _, paths = _step_back(eye, z, r, hh, hp, params, split=True)
