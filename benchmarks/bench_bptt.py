@@ -45,6 +45,7 @@ import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import grubptt as g
+from grubptt import memory
 
 try:  # optional contender: never a dependency of grubptt
     import torch
@@ -153,6 +154,12 @@ def fast_forward_backward(p, x, Y, terms: bool):
     return g.backward(p, cache, Y, terms=terms)
 
 
+def fresh(fn, *args):
+    """fn(*args) with grubptt's buffer reuse off: every array on new pages, as on a first call."""
+    with memory.disabled():
+        return fn(*args)
+
+
 # ----------------------------------------------------------------------------------------
 # PyTorch autograd of the same formulation.
 
@@ -194,15 +201,15 @@ def roofline_gemms(N: int, T1: int, D: int, H: int, O: int, terms: bool):
     step_back = [(T1, (N, H), (H, H))]                           # d_ah Uᵀ
     step_back += [(T1, (N, H), (H, H))] * 2 if terms else [(T1, (N, 2 * H), (2 * H, H))]
     return [
-        (1, (M, D), (D, 2 * H)),       # hoisted input projections of all steps: x [Wz | Wr]
-        (1, (M, D), (D, H)),           # and x W
+        (1, (M, D + 1), (D + 1, 2 * H)),   # hoisted input projections of all steps: [x | 1] [Wz Wr; bz br]
+        (1, (M, D + 1), (D + 1, H)),       # and [x | 1] [W; b]
         (T1, (N, H), (H, 2 * H)),      # per step: h^(t-1) [Uz | Ur]
         (T1, (N, H), (H, H)),          # per step: (r ⊙ h^(t-1)) U
         (1, (M, H), (H, O)),           # ŷ = h V
         (1, (M, O), (O, H)),           # grad_dense = dŷ Vᵀ
         *step_back,                    # per step: the recurrent terms of (9.22)
-        (1, (D, M), (M, 2 * H)),       # d[Wz|Wr]
-        (1, (D, M), (M, H)),           # dW
+        (1, (D + 1, M), (M, 2 * H)),   # d[Wz Wr; bz br]
+        (1, (D + 1, M), (M, H)),       # d[W; b]
         (1, (H, M), (M, 2 * H)),       # d[Uz|Ur]
         (1, (H, M), (M, H)),           # dU
         (1, (H, M), (M, O)),           # dV
@@ -245,7 +252,7 @@ CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time, "user": _user_tim
 
 
 def race(contenders: dict[str, Callable[[], object]], repeats: int, budget: float, clock: Callable[[], float],
-         slow: tuple[str, ...] = ("naive", "torch")) -> dict[str, list[float]]:
+         slow: tuple[str, ...] = ("naive", "torch", "fast_fresh")) -> dict[str, list[float]]:
     """Seconds per call of each contender, one entry per round it ran in.
 
     Round-robin: each round calls every contender once, so a burst of load from elsewhere
@@ -272,6 +279,7 @@ def race(contenders: dict[str, Callable[[], object]], repeats: int, budget: floa
 # ratio name → (numerator, denominator)
 RATIOS = {"naive/fast": ("naive", "fast"), "torch/fast": ("torch", "fast"),
           "fast/roofline": ("fast", "roofline"), "noterms/roofline": ("fast_noterms", "roofline_noterms"),
+          "fresh/roofline": ("fast_fresh", "roofline"),
           "terms/noterms": ("bwd_terms", "bwd_noterms")}
 
 
@@ -289,6 +297,12 @@ def paired_ratios(times: dict[str, list[float]]) -> dict[str, float]:
 
 
 def peak_bytes(fn: Callable[[], object]) -> int:
+    """tracemalloc's peak during fn(), with grubptt's buffer reuse off: every array is counted."""
+    with memory.disabled():
+        return _peak_bytes(fn)
+
+
+def _peak_bytes(fn: Callable[[], object]) -> int:
     gc.collect()
     tracemalloc.start()
     tracemalloc.reset_peak()
@@ -402,6 +416,7 @@ def measure(size, dtype, repeats: int, budget: float, clock, use_torch: bool) ->
         "bwd_noterms": lambda: g.backward(p, cache, Y, terms=False),
         "roofline": make_roofline(size, dtype, terms=True),
         "roofline_noterms": make_roofline(size, dtype, terms=False),
+        "fast_fresh": lambda: fresh(fast_forward_backward, p, x, Y, True),
         "naive": lambda: naive_forward_backward(p, x_tm, Y_tm, OUTPUT),
     }
     if use_torch:
@@ -417,7 +432,8 @@ def measure(size, dtype, repeats: int, budget: float, clock, use_torch: bool) ->
 
 
 HEAD = ("| dtype | N, T+1, D, H, O | fast | fast no-terms | naive | naive/fast | torch | torch/fast "
-        "| roofline | fast/roofline | bwd terms/no-terms | peak MB | peak/(NTH·itemsize) | fast=naive err |")
+        "| roofline | fast/roofline | fresh | fresh/roofline | bwd terms/no-terms | peak MB "
+        "| peak/(NTH·itemsize) | fast=naive err |")
 
 
 def row(dtype, size, m: dict[str, float]) -> str:
@@ -428,6 +444,7 @@ def row(dtype, size, m: dict[str, float]) -> str:
              f"{ms['torch']:.2f}" if "torch" in m else "–",
              f"{m['torch/fast']:.1f}×" if "torch" in m else "–",
              f"{ms['roofline']:.2f}", f"{m['fast/roofline']:.2f}",
+             f"{ms['fast_fresh']:.2f}", f"{m['fresh/roofline']:.2f}",
              f"{m['terms/noterms']:.2f}", f"{m['peak'] / 2**20:.1f}", f"{m['peak_per']:.1f}",
              f"{m['agree']:.0e}"]
     return "| " + " | ".join(cells) + " |"

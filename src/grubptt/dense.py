@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import memory
 from .activations import output_fns
 from .validation import check_targets
 
@@ -20,7 +21,11 @@ def dense_forward(h_tm: np.ndarray, V: np.ndarray, c: np.ndarray,
                   output: str) -> tuple[np.ndarray, np.ndarray]:
     """ŷ and y for all steps at once (one GEMM): h_tm (T+1, N, H) → two (T+1, N, O) arrays."""
     T1, N, H = h_tm.shape
-    yhat = (h_tm.reshape(T1 * N, H) @ V).reshape(T1, N, V.shape[1]) + c
+    O = V.shape[1]
+    yhat = np.matmul(h_tm.reshape(T1 * N, H), V, out=memory.empty((T1 * N, O), V.dtype)).reshape(T1, N, O)
+    yhat += c
+    if output == "tanh":
+        return yhat, np.tanh(yhat, out=memory.empty(yhat.shape, yhat.dtype))
     g, _ = output_fns(output)
     return yhat, g(yhat)
 
@@ -47,5 +52,9 @@ def dense_backward(params, cache, Y: np.ndarray) -> DenseBackward:
     Y_user = check_targets(Y, cache.y.shape, params.dtype)
     Y_tm = Y_user[:, None] if not cache.batched else np.swapaxes(Y_user, 0, 1)
     _, dg = output_fns(cache.output)
-    dyhat = ((cache.y_tm - Y_tm) * dg(cache.y_tm)).reshape(T1 * N, O)     # ∂L/∂ŷ = (y − Y) ⊙ g'(ŷ)
-    return DenseBackward(Y_user, dyhat, (dyhat @ params.V.T).reshape(T1, N, H))
+    dyhat = np.subtract(cache.y_tm, Y_tm, out=memory.empty(cache.y_tm.shape, params.dtype))
+    if cache.output != "identity":
+        dyhat *= dg(cache.y_tm)                                           # ∂L/∂ŷ = (y − Y) ⊙ g'(ŷ)
+    dyhat = dyhat.reshape(T1 * N, O)
+    grad_dense = np.matmul(dyhat, params.V.T, out=memory.empty((T1 * N, H), params.dtype))
+    return DenseBackward(Y_user, dyhat, grad_dense.reshape(T1, N, H))

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import memory
 from .activations import check_output_name, output_fns, sigmoid
 from .dense import dense_backward, dense_forward
 from .numeric import numerical_gradient, relative_error
@@ -62,7 +63,7 @@ class GRUCache:
 
     output: str
     batched: bool
-    x_tm: np.ndarray      # (T+1, N, D)
+    x1_tm: np.ndarray     # (T+1, N, D+1): x with a column of ones, which carries the biases
     ZR_tm: np.ndarray     # (T+1, N, 2H): [z | r], one contiguous block per step
     HH_tm: np.ndarray     # (T+1, N, H): ĥ
     h_tm: np.ndarray      # (T+2, N, H): h^(-1), h^(0), ..., h^(T)
@@ -71,6 +72,11 @@ class GRUCache:
     yhat_tm: np.ndarray   # (T+1, N, O)
     params: GRUParams | None = field(default=None, repr=False)   # for the pre-activations
     _A: np.ndarray | None = field(default=None, repr=False)      # (T+1, N, 3H), filled on demand
+
+    @property
+    def x_tm(self) -> np.ndarray:
+        """(T+1, N, D), a view."""
+        return self.x1_tm[..., :-1]
 
     @property
     def T(self) -> int:
@@ -95,8 +101,8 @@ class GRUCache:
         if self._A is None:
             if self.params is None:
                 raise ValueError("this cache holds no params, so its pre-activations cannot be recomputed")
-            p, H, (T1, N, D) = self.params, self.H, self.x_tm.shape
-            A = (self.x_tm.reshape(T1 * N, D) @ _cat(p.Wz, p.Wr, p.W)).reshape(T1, N, 3 * H)
+            p, H, (T1, N) = self.params, self.H, self.x_tm.shape[:2]
+            A = (self.x_tm @ _cat(p.Wz, p.Wr, p.W)).reshape(T1, N, 3 * H)
             A += _cat(p.bz, p.br, p.b, axis=0)
             A[..., :2 * H] += self.h_tm[:-1] @ _cat(p.Uz, p.Ur)
             A[..., 2 * H:] += self.rh_tm @ p.U
@@ -151,19 +157,24 @@ def forward(params: GRUParams, x: np.ndarray, h0: np.ndarray | None = None, *,
     check_output_name(output)
     D, H = params.input_size, params.hidden_size
     dt = params.dtype
-    x_tm, batched = check_sequence(x, D, dt)
-    T1, N = x_tm.shape[:2]
-    h_tm = np.empty((T1 + 1, N, H), dtype=dt)
+    x1_tm, batched = check_sequence(x, D, dt, ones_column=True)
+    T1, N = x1_tm.shape[:2]
+    # Arrays that outlive the call come from memory.empty: a training loop or a slider asks for
+    # the same sizes again and again, and fresh pages cost more than the arithmetic here.
+    h_tm = memory.empty((T1 + 1, N, H), dt)
     h_tm[0] = check_h0(h0, N, H, batched, dt)
 
     # The input projections of all steps do not depend on h: one GEMM per gate block for all t,
     # written straight into the arrays that will hold the gates (each step turns its slice
-    # from x W into σ(a) or tanh(a) in place, so no array of pre-activations is kept).
-    X = x_tm.reshape(T1 * N, D)
-    ZR = (X @ _cat(params.Wz, params.Wr)).reshape(T1, N, 2 * H)         # x [Wz | Wr]
-    HH = (X @ params.W).reshape(T1, N, H)                                # x W
-    rh = np.empty((T1, N, H), dtype=dt)
-    Uzr, bzr, U, b = _cat(params.Uz, params.Ur), _cat(params.bz, params.br, axis=0), params.U, params.b
+    # from x W + b into σ(a) or tanh(a) in place, so no array of pre-activations is kept).
+    # [x | 1] [W; b] = x W + b: the biases ride along in the GEMM instead of a pass per step.
+    X1 = x1_tm.reshape(T1 * N, D + 1)
+    W1zr = np.concatenate([_cat(params.Wz, params.Wr), _cat(params.bz, params.br, axis=0)[None]])
+    W1h = np.concatenate([params.W, params.b[None]])                     # (D+1, H)
+    ZR = np.matmul(X1, W1zr, out=memory.empty((T1 * N, 2 * H), dt)).reshape(T1, N, 2 * H)
+    HH = np.matmul(X1, W1h, out=memory.empty((T1 * N, H), dt)).reshape(T1, N, H)
+    rh = memory.empty((T1, N, H), dt)
+    Uzr, U = _cat(params.Uz, params.Ur), params.U
     # Every result of the step loop is written in place (out=): at small N·H allocating a
     # temporary costs as much as the arithmetic, and the loop runs T+1 times.  Gate blocks are
     # contiguous (N, 2H) and (N, H) slices: numpy runs a contiguous pass several times faster.
@@ -173,12 +184,10 @@ def forward(params: GRUParams, x: np.ndarray, h0: np.ndarray | None = None, *,
         for t in range(T1):
             hp, zr, hh, h = h_tm[t], ZR[t], HH[t], h_tm[t + 1]
             np.matmul(hp, Uzr, out=rec_zr)
-            rec_zr += bzr
             zr += rec_zr                                                 # [a_z | a_r]
             _sigmoid_(zr)                                                # [z | r]
             np.multiply(zr[:, H:], hp, out=rh[t])                        # r ⊙ h^(t-1)
             np.matmul(rh[t], U, out=rec_h)
-            rec_h += b
             hh += rec_h                                                  # a_h
             np.tanh(hh, out=hh)                                          # ĥ
             # h = (1 − z) ⊙ hp + z ⊙ ĥ, written as hp + z ⊙ (ĥ − hp): one product fewer
@@ -187,7 +196,7 @@ def forward(params: GRUParams, x: np.ndarray, h0: np.ndarray | None = None, *,
             h += hp
 
     yhat, y = dense_forward(h_tm[1:], params.V, params.c, output)
-    return GRUCache(output=output, batched=batched, x_tm=x_tm, ZR_tm=ZR, HH_tm=HH, h_tm=h_tm,
+    return GRUCache(output=output, batched=batched, x1_tm=x1_tm, ZR_tm=ZR, HH_tm=HH, h_tm=h_tm,
                     rh_tm=rh, y_tm=y, yhat_tm=yhat,
                     params=params.copy())  # a copy: training may update params in place
 
@@ -258,26 +267,19 @@ _SMALL_STEP = 4096
 
 
 def _gate_factors(ZR: np.ndarray, HH: np.ndarray, hp: np.ndarray,
-                  dZR: np.ndarray, dAH: np.ndarray, one_minus_z: np.ndarray) -> None:
+                  one_minus: np.ndarray, dsig: np.ndarray, dtanh: np.ndarray, diff: np.ndarray) -> None:
     """The δ-free factors of (9.22)'s gate terms, for a block of k steps.
 
     ZR (k, N, 2H) = [z | r], HH (k, N, H) = ĥ, hp (k, N, H) = h^(t-1).  Writes
-    one_minus_z = 1 − z, dZR = [(ĥ − h) ⊙ z | h ⊙ (1 − r)] and dAH = z ⊙ tanh'(a_h).
-    The loop of :func:`_bptt` multiplies them by carry = δ ⊙ (1 − z), candidate = g ⊙ r
-    and δ, giving δ ⊙ (ĥ − h) ⊙ σ'(a_z), g ⊙ h ⊙ σ'(a_r) and δ ⊙ z ⊙ tanh'(a_h)
-    (σ' = σ(1 − σ)).
+    one_minus = [1 − z | 1 − r], dsig = [σ'(a_z) | σ'(a_r)] (σ' = σ(1 − σ)),
+    dtanh = tanh'(a_h) = 1 − ĥ² and diff = ĥ − h^(t-1).  Every pass runs over whole
+    contiguous blocks: numpy is several times slower on the z or r half of a row.
     """
-    H = hp.shape[-1]
-    z, r = ZR[..., :H], ZR[..., H:]
-    f_z, f_r = dZR[..., :H], dZR[..., H:]
-    np.subtract(1.0, z, out=one_minus_z)
-    np.subtract(HH, hp, out=f_z)
-    f_z *= z
-    np.subtract(1.0, r, out=f_r)
-    f_r *= hp
-    np.multiply(HH, HH, out=dAH)
-    np.subtract(1.0, dAH, out=dAH)
-    dAH *= z
+    np.subtract(1.0, ZR, out=one_minus)
+    np.multiply(ZR, one_minus, out=dsig)
+    np.multiply(HH, HH, out=dtanh)
+    np.subtract(1.0, dtanh, out=dtanh)
+    np.subtract(HH, hp, out=diff)
 
 
 def _bptt(params: GRUParams, cache: GRUCache, grad_dense_tm: np.ndarray, split: bool):
@@ -286,50 +288,53 @@ def _bptt(params: GRUParams, cache: GRUCache, grad_dense_tm: np.ndarray, split: 
     Returns dh (T+1, N, H), the recurrent terms (dict of (T+1, N, H)) or None,
     dZR (T+1, N, 2H) = [d a_z | d a_r], dAH (T+1, N, H) = d a_h and dh^(-1) (N, H).
 
-    The arithmetic of :func:`_step_back`, arranged for speed: what multiplies δ in each
-    gate does not depend on δ (:func:`_gate_factors`), so it is computed a block of steps
-    at a time; the step loop keeps only the products with δ and the recurrent GEMMs, all
-    written in place.  With ``split`` the four recurrent terms are written straight into
-    their arrays: one extra GEMM call per step, or, for small steps (N·H < _SMALL_STEP),
-    two GEMMs over all steps after the loop.
+    The arithmetic of :func:`_step_back`, arranged for speed: the factors that do not
+    depend on δ (:func:`_gate_factors`) are computed a block of steps at a time; the step
+    loop keeps only the products with δ and the recurrent GEMMs, all written in place.
+    With ``split`` the four recurrent terms are written straight into their arrays: one
+    extra GEMM call per step, or, for small steps (N·H < _SMALL_STEP), two GEMMs over all
+    steps after the loop.
     """
     H, N = cache.H, cache.N
     T1 = cache.T + 1
     dt = grad_dense_tm.dtype
     ZR, HH, hp = cache.ZR_tm, cache.HH_tm, cache.h_tm[:-1]   # hp[t] = h^(t-1), the state step t reads
-    r = ZR[..., H:]
-    dZR = np.empty_like(ZR)                            # starts as the factors, then × δ etc.
-    dAH = np.empty_like(HH)
+    dZR = memory.empty(ZR.shape, dt)                   # [d a_z | d a_r] of every step
+    dAH = memory.empty(HH.shape, dt)                   # d a_h of every step
     d_az, d_ar = dZR[..., :H], dZR[..., H:]
     block = max(1, _BLOCK_ELEMS // (N * H))
-    one_minus_z = np.empty((block, N, H), dtype=dt)
+    one_minus, dsig = np.empty((2, block, N, 2 * H), dtype=dt)
+    dtanh, diff = np.empty((2, block, N, H), dtype=dt)
 
     U_T, Uz_T, Ur_T = params.U.T, params.Uz.T, params.Ur.T
     Uzr_T = _cat(params.Uz, params.Ur).T                                 # (2H, H)
     # Arrays indexed by the step that writes them: row t holds dL/dh^(t-1) (row 0: dh^(-1)),
     # and what step t sends back to h^(t-1) along each path; the last row, t = T+1, is the
     # base case (dh^(T) = grad_dense^(T), nothing comes back from beyond T).
-    dh_rows = np.empty((T1 + 1, N, H), dtype=dt)
+    dh_rows = memory.empty((T1 + 1, N, H), dt)
     dh_rows[T1] = grad_dense_tm[T1 - 1]
     n_rows = T1 + 1 if split else 1                    # without split: one scratch row, reused
     split_in_loop = split and N * H >= _SMALL_STEP
-    upd_rows, res_rows, cand_rows, carry_rows = np.empty((4, n_rows, N, H), dtype=dt)
+    upd_rows, res_rows, cand_rows, carry_rows = memory.empty((4, n_rows, N, H), dt)
     if split:
         upd_rows[T1] = res_rows[T1] = cand_rows[T1] = carry_rows[T1] = 0.0
     g = np.empty((N, H), dtype=dt)                     # dL/d(r ⊙ h^(t-1))
     for t in range(T1 - 1, -1, -1):                    # δ = dh^(t); gates of step t
         if (T1 - 1 - t) % block == 0:                  # first step of a block, going back
             lo = max(0, t + 1 - block)
-            _gate_factors(ZR[lo:t + 1], HH[lo:t + 1], hp[lo:t + 1], dZR[lo:t + 1], dAH[lo:t + 1],
-                          one_minus_z[:t + 1 - lo])
-        i = t if split else 0
-        delta, back = dh_rows[t + 1], dh_rows[t]
-        carry = np.multiply(delta, one_minus_z[t - lo], out=carry_rows[i])
-        d_az[t] *= carry                               # δ ⊙ (ĥ − h) ⊙ σ'(a_z)
-        dAH[t] *= delta                                # δ ⊙ z ⊙ tanh'(a_h)
+            k = t + 1 - lo
+            _gate_factors(ZR[lo:t + 1], HH[lo:t + 1], hp[lo:t + 1],
+                          one_minus[:k], dsig[:k], dtanh[:k], diff[:k])
+        j, i = t - lo, (t if split else 0)
+        delta, back, z, r = dh_rows[t + 1], dh_rows[t], ZR[t, :, :H], ZR[t, :, H:]
+        carry = np.multiply(delta, one_minus[j, :, :H], out=carry_rows[i])      # δ ⊙ (1 − z)
+        np.multiply(delta, dtanh[j], out=dAH[t])
+        dAH[t] *= z                                    # δ ⊙ z ⊙ tanh'(a_h)
         np.matmul(dAH[t], U_T, out=g)
-        candidate = np.multiply(g, r[t], out=cand_rows[i])
-        d_ar[t] *= candidate                           # g ⊙ h ⊙ σ'(a_r)
+        candidate = np.multiply(g, r, out=cand_rows[i])
+        np.multiply(delta, diff[j], out=d_az[t])
+        np.multiply(g, hp[t], out=d_ar[t])
+        dZR[t] *= dsig[j]                              # [δ ⊙ (ĥ − h) ⊙ σ'(a_z) | g ⊙ h ⊙ σ'(a_r)]
         if split_in_loop:
             np.add(np.matmul(d_az[t], Uz_T, out=upd_rows[i]), np.matmul(d_ar[t], Ur_T, out=res_rows[i]),
                    out=back)
@@ -365,14 +370,14 @@ def backward(params: GRUParams, cache: GRUCache, Y: np.ndarray, *, terms: bool =
     # Parameter gradients: every step's contribution in one GEMM per weight block.
     M = T1 * N
     dZR_flat, dAH_flat = dZR.reshape(M, 2 * H), dAH.reshape(M, H)
-    X_T = cache.x_tm.reshape(M, D).T
-    dWzr, dW = X_T @ dZR_flat, X_T @ dAH_flat                               # (D, 2H), (D, H)
-    dbzr, db = dZR_flat.sum(axis=0), dAH_flat.sum(axis=0)
+    X1_T = cache.x1_tm.reshape(M, D + 1).T            # [x | 1]ᵀ: the last row of a product is a bias gradient
+    dW1zr, dW1 = X1_T @ dZR_flat, X1_T @ dAH_flat                           # (D+1, 2H), (D+1, H)
+    dWzr, dbzr, dW, db = dW1zr[:D], dW1zr[D], dW1[:D], dW1[D]
     dUzr = cache.h_tm[:-1].reshape(M, H).T @ dZR_flat                         # (H, 2H)
     dU = cache.rh_tm.reshape(M, H).T @ dAH_flat
     dV = cache.h_tm[1:].reshape(M, H).T @ dyhat_flat
-    dx = dZR_flat @ _cat(params.Wz, params.Wr).T
-    dx += dAH_flat @ params.W.T
+    dx = np.matmul(dZR_flat, _cat(params.Wz, params.Wr).T, out=memory.empty((M, D), dZR.dtype))
+    dx += np.matmul(dAH_flat, params.W.T, out=memory.empty((M, D), dZR.dtype))
     dx = dx.reshape(T1, N, D)
 
     grads = GRUParams(

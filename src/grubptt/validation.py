@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import memory
+
 __all__ = ["check_params", "check_sequence", "check_h0", "check_targets", "matrix_dim"]
 
 
@@ -43,8 +45,11 @@ def check_params(params, expected: dict[str, tuple[int, ...]]) -> None:
         _finite(arr, f"params.{name}")
 
 
-def check_sequence(x, D: int, dtype) -> tuple[np.ndarray, bool]:
-    """x as (T+1, D) or (N, T+1, D) → (time-major (T+1, N, D) array, batched flag)."""
+def check_sequence(x, D: int, dtype, *, ones_column: bool = False) -> tuple[np.ndarray, bool]:
+    """x as (T+1, D) or (N, T+1, D) → (time-major (T+1, N, D) array, batched flag).
+
+    ``ones_column``: return (T+1, N, D+1) with a last column of ones (for biases in a GEMM).
+    """
     x = np.asarray(x)
     if x.ndim not in (2, 3):
         raise ValueError(f"x must have shape (T+1, {D}) or (N, T+1, {D}), got {x.shape}")
@@ -63,7 +68,11 @@ def check_sequence(x, D: int, dtype) -> tuple[np.ndarray, bool]:
     batched = x.ndim == 3
     xt = x[None] if not batched else x
     # Always a copy: a cache that viewed the caller's x would silently change if x were edited later.
-    return np.array(np.swapaxes(xt, 0, 1), dtype=dtype, order="C", copy=True), batched
+    x_tm = memory.empty((xt.shape[1], xt.shape[0], D + ones_column), dtype)
+    x_tm[..., :D] = np.swapaxes(xt, 0, 1)
+    if ones_column:
+        x_tm[..., D] = 1.0
+    return x_tm, batched
 
 
 def check_h0(h0, N: int, H: int, batched: bool, dtype) -> np.ndarray:
