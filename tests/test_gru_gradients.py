@@ -191,6 +191,18 @@ def test_h0_none_means_zero_initial_state():
     assert_rel("h (h0=None vs zeros)", a.h, b.h, 0.0, pr.desc)
 
 
+def test_pre_activations_belong_to_the_params_of_the_forward_pass():
+    """a_z, a_r, a_h are recomputed on first access (the loop overwrites them with the gates): from a
+    copy of the params forward saw, so a training step that edits params in place cannot change them."""
+    pr = make_problem(16, N=3, T=4, output="tanh")
+    cache = grubptt.forward(pr.params, pr.x, pr.h0, output=pr.output)
+    for name in grubptt.PARAM_NAMES:
+        getattr(pr.params, name)[...] *= -2.0                          # an update, in place
+    assert_rel("σ(a_z) vs z", grubptt.sigmoid(cache.a_z), cache.z, 1e-14, pr.desc)
+    assert_rel("σ(a_r) vs r", grubptt.sigmoid(cache.a_r), cache.r, 1e-14, pr.desc)
+    assert_rel("tanh(a_h) vs ĥ", np.tanh(cache.a_h), cache.hh, 1e-14, pr.desc)
+
+
 @pytest.mark.parametrize("N", [None, 1, 3])
 def test_no_call_mutates_its_inputs_or_the_cache(N):
     """forward/backward/step_jacobian/term_check leave params, x, h0, Y and the cache untouched, and the
