@@ -87,3 +87,20 @@ def test_rnn_with_huge_weights_raises_no_warning():
             cache = grubptt.rnn_forward(p, rnn.x, rnn.h0, output="sigmoid", activation=activation)
             grads = grubptt.rnn_backward(p, cache, rnn.Y)
         assert np.all(np.isfinite(grads.dh)), activation
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_forward_loop_sigmoid_matches_the_stable_one(dtype):
+    """forward's in-place σ = 1/(1 + e^(−a)) agrees with grubptt.sigmoid to a few ulp, tails included,
+    and returns σ's limits where e^(−a) overflows (the loop silences that flag, nothing else)."""
+    from grubptt.gru import _sigmoid_
+
+    tiny = np.finfo(dtype).tiny
+    lo = -80.0 if dtype == np.float32 else -700.0                     # e^(−a) stays finite above this
+    a = np.concatenate([np.linspace(lo, 60.0, 5001), [-1e4, -1e3, 1e3, 1e4]]).astype(dtype)
+    with np.errstate(over="ignore"):
+        s = _sigmoid_(a.copy())
+    want = grubptt.sigmoid(a)
+    ok = a >= lo
+    np.testing.assert_allclose(s[ok], want[ok], rtol=4 * np.finfo(dtype).eps, atol=0)
+    assert np.all(np.abs(s[~ok] - want[~ok]) <= tiny), (s[~ok], want[~ok])
