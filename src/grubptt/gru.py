@@ -70,7 +70,7 @@ class GRUCache:
     rh_tm: np.ndarray     # (T+1, N, H): r^(t) ⊙ h^(t-1), the input of U
     y_tm: np.ndarray      # (T+1, N, O)
     yhat_tm: np.ndarray   # (T+1, N, O)
-    params: GRUParams | None = field(default=None, repr=False)   # for the pre-activations
+    _params: GRUParams | None = field(default=None, repr=False)  # a copy, for the pre-activations
     _A: np.ndarray | None = field(default=None, repr=False)      # (T+1, N, 3H), filled on demand
 
     @property
@@ -99,9 +99,9 @@ class GRUCache:
     def A_tm(self) -> np.ndarray:
         """(T+1, N, 3H) = [a_z | a_r | a_h], recomputed once from the stored states."""
         if self._A is None:
-            if self.params is None:
+            if self._params is None:
                 raise ValueError("this cache holds no params, so its pre-activations cannot be recomputed")
-            p, H, (T1, N) = self.params, self.H, self.x_tm.shape[:2]
+            p, H, (T1, N) = self._params, self.H, self.x_tm.shape[:2]
             A = (self.x_tm @ _cat(p.Wz, p.Wr, p.W)).reshape(T1, N, 3 * H)
             A += _cat(p.bz, p.br, p.b, axis=0)
             A[..., :2 * H] += self.h_tm[:-1] @ _cat(p.Uz, p.Ur)
@@ -198,7 +198,7 @@ def forward(params: GRUParams, x: np.ndarray, h0: np.ndarray | None = None, *,
     yhat, y = dense_forward(h_tm[1:], params.V, params.c, output)
     return GRUCache(output=output, batched=batched, x1_tm=x1_tm, ZR_tm=ZR, HH_tm=HH, h_tm=h_tm,
                     rh_tm=rh, y_tm=y, yhat_tm=yhat,
-                    params=params.copy())  # a copy: training may update params in place
+                    _params=params.copy())  # a copy: training may update params in place
 
 
 def loss(cache, Y: np.ndarray) -> float:
