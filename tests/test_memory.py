@@ -8,6 +8,7 @@ import threading
 
 import numpy as np
 import pytest
+from conftest import make_problem
 
 import grubptt
 from grubptt import memory
@@ -93,15 +94,13 @@ def test_environment_variable_sets_the_limit():
     assert out.stdout.strip() == "0"
 
 
-def _problem(seed: int, N=6, T1=30, D=5, H=256, O=3):
-    rng = np.random.default_rng(seed)
-    p = grubptt.init_params(D, H, O, seed=seed)
-    return p, rng.standard_normal((N, T1, D)), rng.standard_normal((N, T1, O))
+def _problem(seed: int, N=6, T=29):
+    return make_problem(seed, N=N, T=T, D=5, H=256, O=3, output="tanh")   # (N, T+1, H) arrays above MIN_BYTES
 
 
-def _run(p, x, Y):
-    cache = grubptt.forward(p, x, output="tanh")
-    return cache, grubptt.backward(p, cache, Y)
+def _run(pr):
+    cache = grubptt.forward(pr.params, pr.x, pr.h0, output=pr.output)
+    return cache, grubptt.backward(pr.params, cache, pr.Y)
 
 
 def _snapshot(cache, grads) -> dict[str, np.ndarray]:
@@ -113,11 +112,11 @@ def _snapshot(cache, grads) -> dict[str, np.ndarray]:
 
 
 def test_results_kept_alive_are_not_overwritten_by_later_calls():
-    first = _run(*_problem(1))
+    first = _run(_problem(1))
     before = _snapshot(*first)
     assert memory.kept_bytes() > 0                                   # the sizes are large enough to be kept
     for seed in (2, 3):                                              # same shapes, other numbers
-        _run(*_problem(seed))
+        _run(_problem(seed))
     after = _snapshot(*first)
     for k in before:
         np.testing.assert_array_equal(after[k], before[k], err_msg=k)
@@ -125,23 +124,23 @@ def test_results_kept_alive_are_not_overwritten_by_later_calls():
 
 def test_reuse_gives_the_same_numbers_as_fresh_memory():
     prob = _problem(4)
-    _run(*_problem(5))                                               # leaves idle buffers behind
-    reused = _snapshot(*_run(*prob))
+    _run(_problem(5))                                                # leaves idle buffers behind
+    reused = _snapshot(*_run(prob))
     with memory.disabled():
-        fresh = _snapshot(*_run(*prob))
+        fresh = _snapshot(*_run(prob))
     for k in fresh:
         np.testing.assert_array_equal(reused[k], fresh[k], err_msg=k)
 
 
 def test_two_threads_get_their_own_buffers():
-    probs = [_problem(s, N=4, T1=40) for s in (6, 7)]
+    probs = [_problem(s, N=4, T=39) for s in (6, 7)]
     with memory.disabled():
-        want = [_snapshot(*_run(*pr)) for pr in probs]
+        want = [_snapshot(*_run(pr)) for pr in probs]
     got: list[list[dict]] = [[], []]
 
     def work(i: int) -> None:
         for _ in range(4):
-            got[i].append(_snapshot(*_run(*probs[i])))
+            got[i].append(_snapshot(*_run(probs[i])))
 
     threads = [threading.Thread(target=work, args=(i,)) for i in (0, 1)]
     for th in threads:

@@ -203,12 +203,11 @@ def step_jacobians(params: Params, cache: Cache, ts=None) -> np.ndarray:
     s = ts + 1                                          # J^(t) uses the gates of step t+1
     if name == "SimpleRNN":
         return _rnn_step_jacobians(params, cache, s)
-    return _gru_step_jacobians(params, np.concatenate([cache.ZR_tm[s, 0], cache.HH_tm[s, 0]], axis=-1),
-                               cache.h_tm[s, 0])
+    return _gru_step_jacobians(params, cache.ZR_tm[s, 0], cache.HH_tm[s, 0], cache.h_tm[s, 0])
 
 
-def _gru_step_jacobians(params: GRUParams, G: np.ndarray, hp: np.ndarray) -> np.ndarray:
-    """J^(t) in closed form from the gates G = [z | r | ĥ] (K, 3H) of step t+1 and hp = h^(t) (K, H).
+def _gru_step_jacobians(params: GRUParams, zr: np.ndarray, hh: np.ndarray, hp: np.ndarray) -> np.ndarray:
+    """J^(t) in closed form from step t+1's gates zr = [z | r] (K, 2H) and ĥ (K, H), and hp = h^(t) (K, H).
 
     Reading the four paths of (9.22) off as matrices (δ J = the recurrent part for a row δ):
 
@@ -219,7 +218,7 @@ def _gru_step_jacobians(params: GRUParams, G: np.ndarray, hp: np.ndarray) -> np.
     (as :func:`grubptt.step_jacobian` does) but 4-5× faster, which the widget needs.
     """
     H = hp.shape[-1]
-    z, r, hh = G[:, :H], G[:, H:2 * H], G[:, 2 * H:]
+    z, r = zr[:, :H], zr[:, H:]
     a = z * (1.0 - hh * hh)
     b = hp * r * (1.0 - r)
     c = (hh - hp) * z * (1.0 - z)

@@ -91,11 +91,6 @@ class GRUCache:
         return self.h_tm.shape[2]
 
     @property
-    def G_tm(self) -> np.ndarray:
-        """(T+1, N, 3H) = [z | r | ĥ], a new array."""
-        return np.concatenate([self.ZR_tm, self.HH_tm], axis=-1)
-
-    @property
     def A_tm(self) -> np.ndarray:
         """(T+1, N, 3H) = [a_z | a_r | a_h], recomputed once from the stored states."""
         if self._A is None:
