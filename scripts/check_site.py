@@ -12,9 +12,17 @@ SITE_DIR defaults to `_build/html`. The site is served on a localhost port; ever
 * images:  every <img> loaded (naturalWidth > 0);
 * widgets: every saved ipywidgets view rendered (non-empty, no "could not be rendered" message)
            and every slider responds to the keyboard (its readout changes);
-* sliders: every static (kernel-less) `<input type=range>` player, e.g. the Explore chapter's
-           T slider or a matplotlib `to_jshtml` animation, shows a frame and shows a different
-           frame when moved with the keyboard; pages in REQUIRED must contain what it lists;
+* sliders: every static (kernel-less) `<input type=range>` image player, e.g. a matplotlib
+           `to_jshtml` animation, shows a frame and shows a different frame when moved with the
+           keyboard; pages in REQUIRED must contain what it lists;
+* engine:  on a page that loads the in-browser engine (web/grubptt.js), `window.grubptt.bptt`
+           gives the same loss, dh, dh0 and five terms of (9.22) as grubptt.forward + backward on
+           random problems (T = 0, H = 1, every output g, zero and nonzero h0) to <= 1e-10
+           relative, and rejects bad input with a ValueError naming the argument;
+* explorer: every static explorer (`.grubptt-explorer`, web/explorer.js) draws; its weights and
+           sequences equal grubptt.analysis.make_gru / make_rnn / make_data exactly, its plotted
+           numbers equal grubptt.explore.compute's, and moving each control with the keyboard
+           redraws a different picture;
 * links:   every internal href (including equation/figure references) points to an existing
            file and, with `#id`, to an existing id there; no unresolved cross-reference markup;
            a page built from a notebook links to its `.ipynb` (the download button);
@@ -52,7 +60,7 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 DEFAULT_SHOTS = ("book/04_update_gate.html", "book/10_explore.html")
 # Interactive content a page must contain (so losing it is a failure, not a silent pass).
 REQUIRED: dict[str, dict[str, int]] = {
-    "book/10_explore.html": {"widget_views": 1, "static_sliders": 1},
+    "book/10_explore.html": {"widget_views": 1, "static_sliders": 1, "engines": 1},
 }
 SKIP_DIRS = {"_static", "_sources", "_images", "_downloads"}
 
@@ -331,7 +339,7 @@ JS_PLAYER_VIEW = """
 
 def _check_static_sliders(page, res: PageResult) -> int:
     """Every <input type=range> outside ipywidgets must show a frame and show another when moved."""
-    ranges = page.locator("input[type=range]:not(.jupyter-widgets input)")
+    ranges = page.locator("input[type=range]:not(.jupyter-widgets input):not(.grubptt-explorer input)")
     n = ranges.count()
     for i in range(n):
         rng = ranges.nth(i)
@@ -361,6 +369,219 @@ def _check_static_sliders(page, res: PageResult) -> int:
             res.fail(f"static slider {i}: moving it does not change the displayed frame")
         elif not after["loaded"]:
             res.fail(f"static slider {i}: the new frame is not shown (image not loaded)")
+    return n
+
+
+# ------------------------------------------------------------------------- in-browser engine
+# Agreement of window.grubptt.bptt (web/grubptt.js) with grubptt, and of the static explorer
+# (web/explorer.js) with grubptt.explore.  The tolerance of issue 12: 1e-10 relative.
+ENGINE_TOL = 1e-10
+# (T, D, H, O, output, nonzero h0): T = 0, H = 1, each g, h0 None and given.
+ENGINE_PROBLEMS = (
+    (0, 3, 5, 2, "identity", False),
+    (0, 2, 1, 1, "tanh", True),
+    (6, 2, 1, 3, "sigmoid", True),
+    (25, 4, 8, 4, "tanh", False),
+    (40, 3, 16, 2, "identity", True),
+    (13, 1, 6, 1, "sigmoid", False),
+)
+ENGINE_QUANTITIES = ("loss", "dh", "dh0", "grad_dense", "update_gate", "candidate", "reset_gate", "carry")
+# Settings whose weights, sequences and plotted numbers are compared with grubptt's.
+EXPLORER_SETTINGS = (
+    {"T": 200, "H": 32, "seed": 0, "radius": 1.0, "bz": -2.0, "output": "identity", "model": "GRU"},
+    {"T": 57, "H": 8, "seed": 3, "radius": 1.5, "bz": 0.5, "output": "tanh", "model": "SimpleRNN"},
+    {"T": 1, "H": 8, "seed": 0, "radius": 0.1, "bz": -8.0, "output": "sigmoid", "model": "GRU"},
+    {"T": 1000, "H": 16, "seed": 1, "radius": 2.0, "bz": 1.0, "output": "identity", "model": "GRU"},
+)
+# Each control, and the key that moves it from the start setting (T 200, H 32, seed 0, radius 1,
+# b_z −2, identity, GRU); the model goes last so b_z is moved while the GRU is shown.
+EXPLORER_CONTROLS = (("T", "ArrowRight"), ("H", "ArrowDown"), ("seed", "ArrowDown"), ("radius", "ArrowRight"),
+                     ("bz", "ArrowRight"), ("output", "ArrowDown"), ("model", "ArrowRight"))
+
+
+def engine_problems(seed: int = 12):
+    """Random problems for bptt: (problem as JSON-able dict, grubptt's answer as dict of arrays)."""
+    import numpy as np
+
+    import grubptt
+
+    rng = np.random.default_rng(seed)
+    out = []
+    for T, D, H, O, output, with_h0 in ENGINE_PROBLEMS:
+        p = grubptt.init_params(D, H, O, seed=int(rng.integers(2**31)))
+        for b in (p.bz, p.br, p.b, p.c):          # init_params leaves biases at 0: exercise them
+            b[:] = 0.5 * rng.standard_normal(b.shape)
+        x, Y = rng.standard_normal((T + 1, D)), rng.standard_normal((T + 1, O))
+        if output == "sigmoid":
+            Y = rng.uniform(0, 1, (T + 1, O))
+        h0 = 0.5 * rng.standard_normal(H) if with_h0 else None
+        cache = grubptt.forward(p, x, h0, output=output)
+        g = grubptt.backward(p, cache, Y)
+        want = {"loss": np.array(grubptt.loss(cache, Y)), "dh": g.dh, "dh0": g.dh0, **g.terms}
+        problem = {"params": {k: v.tolist() for k, v in p.arrays().items()}, "x": x.tolist(),
+                   "h0": None if h0 is None else h0.tolist(), "Y": Y.tolist(), "output": output}
+        out.append(((T, D, H, O, output, with_h0), problem, want))
+    return out
+
+
+def _rel(a, b) -> float:
+    """grubptt.relative_error, tolerant of a shape mismatch (reported as inf)."""
+    import numpy as np
+
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.shape != b.shape:
+        return float("inf")
+    scale = max(np.linalg.norm(a), np.linalg.norm(b))
+    if not np.all(np.isfinite(a)):
+        return float("inf")
+    return 0.0 if scale == 0 else float(np.linalg.norm(a - b) / scale)
+
+
+JS_BPTT = """
+(problems) => problems.map(p => {
+  const r = window.grubptt.bptt(p);
+  return {loss: r.loss, dh: r.dh, dh0: r.dh0, ...r.terms};
+})
+"""
+
+# Bad input must raise a ValueError that names the argument.
+JS_BAD_INPUT = """
+(p) => {
+  const cases = {
+    x: {...p, x: p.x.map(row => row.slice(1))},
+    h0: {...p, h0: [1, 2, 3, 4, 5, 6, 7, 8, 9]},
+    Y: {...p, Y: p.Y.slice(1)},
+    output: {...p, output: "softmax"},
+    "params.Uz": {...p, params: {...p.params, Uz: p.params.Uz.slice(1)}},
+    "params.bz": {...p, params: {...p.params, bz: p.params.bz.map(() => NaN)}},
+  };
+  const out = {};
+  for (const [name, bad] of Object.entries(cases)) {
+    try { window.grubptt.bptt(bad); out[name] = "no error"; }
+    catch (e) { out[name] = e.name + ": " + e.message; }
+  }
+  return out;
+}
+"""
+
+
+def _check_engine(page, res: PageResult) -> int:
+    """window.grubptt.bptt against grubptt on random problems; returns 1 if the page has the engine."""
+    if not page.evaluate("() => !!(window.grubptt && window.grubptt.bptt)"):
+        return 0
+    cases = engine_problems()
+    got = page.evaluate(JS_BPTT, [problem for _, problem, _ in cases])
+    worst = dict.fromkeys(ENGINE_QUANTITIES, 0.0)
+    for (shape, _, want), have in zip(cases, got, strict=True):
+        for q in ENGINE_QUANTITIES:
+            err = _rel(have[q], want[q])
+            worst[q] = max(worst[q], err)
+            if not err <= ENGINE_TOL:
+                T, D, H, O, output, h0 = shape
+                res.fail(f"engine: bptt's {q} disagrees with grubptt (relative error {err:.1e} > "
+                         f"{ENGINE_TOL:g}) at T={T}, D={D}, H={H}, O={O}, output={output}, "
+                         f"h0={'given' if h0 else 'None'}")
+    summary = ", ".join(f"{q} {e:.1e}" for q, e in worst.items())
+    res.notes.append(f"engine agreement, max relative error over {len(cases)} problems: {summary}")
+    bad = page.evaluate(JS_BAD_INPUT, cases[2][1])
+    for name, msg in bad.items():
+        if not (msg.startswith("ValueError") and name in msg):
+            res.fail(f"engine: bad {name} should raise a ValueError naming {name}, got {msg!r}")
+    return 1
+
+
+JS_CANVAS = """(root) => { const c = root.querySelector("canvas");
+  return {draws: +(root.dataset.draws || 0), setting: root.dataset.setting || "",
+          png: c ? c.toDataURL() : ""}; }"""
+
+
+def _wait_drawn(root, after: int, timeout: float = 20.0) -> dict:
+    """The explorer's state once it has drawn more than ``after`` times and stopped (or on timeout)."""
+    t0 = time.monotonic()
+    state = root.evaluate(JS_CANVAS)
+    while time.monotonic() - t0 < timeout:
+        if state["draws"] > after:
+            root.page.wait_for_timeout(150)          # a coalesced second update may follow
+            later = root.evaluate(JS_CANVAS)
+            if later["draws"] == state["draws"]:
+                return later
+            state = later
+            continue
+        root.page.wait_for_timeout(50)
+        state = root.evaluate(JS_CANVAS)
+    return state
+
+
+def _check_explorer_numbers(page, res: PageResult) -> None:
+    """The explorer's weights, sequences and plotted numbers against grubptt's, per setting."""
+    import numpy as np
+
+    from grubptt import analysis, explore
+
+    for s in EXPLORER_SETTINGS:
+        tag = ", ".join(f"{k}={v}" for k, v in s.items())
+        m = page.evaluate("(s) => window.grubptt.explorer.materials(s)", s)
+        x, Y = analysis.make_data(s["T"], seed=s["seed"], output=s["output"])
+        gru = analysis.make_gru(s["H"], seed=s["seed"], radius=s["radius"], bz=s["bz"])
+        rnn = analysis.make_rnn(s["H"], seed=s["seed"], radius=s["radius"])
+        pairs = [("x", m["x"], x), ("Y", m["Y"], Y)]
+        pairs += [(f"GRU {k}", m["gru"][k], v) for k, v in gru.arrays().items()]
+        pairs += [(f"SimpleRNN {k}", m["rnn"][k], v) for k, v in rnn.arrays().items()]
+        wrong = [name for name, a, b in pairs if not np.array_equal(np.asarray(a), b.ravel())]
+        if wrong:
+            res.fail(f"explorer: weights/sequence differ from grubptt's for {tag}: {', '.join(wrong)}")
+        have = page.evaluate("(s) => window.grubptt.explorer.flows(s)", s)
+        want = explore.compute(explore.Setting(T=s["T"], hidden_size=s["H"], seed=s["seed"],
+                                               radius=s["radius"], bz=s["bz"], output=s["output"],
+                                               model=s["model"]))
+        worst = 0.0
+        for model, f in want.items():
+            h = have[model]
+            pairs = [("dh_norm", h["dh_norm"], f.dh_norm),
+                     ("last_gain", h["last_gain"], np.nan_to_num(f.last_gain)),
+                     *((f"term {k}", h["term_norms"].get(k, []), v) for k, v in f.term_norms.items())]
+            if list(h["jac_t"]) != f.jac_t.tolist():
+                res.fail(f"explorer: {model} Jacobian steps differ from grubptt's for {tag}")
+            else:
+                pairs += [(f"singular values at t={t}", a, b)
+                          for t, a, b in zip(f.jac_t, h["jac_sv"], f.jac_sv, strict=True)]
+            for name, a, b in pairs:
+                a = np.nan_to_num(np.asarray(a, dtype=float))
+                err = _rel(a, b)
+                worst = max(worst, err)
+                if not err <= ENGINE_TOL:
+                    res.fail(f"explorer: {model} {name} differs from grubptt.explore.compute "
+                             f"(relative error {err:.1e}) for {tag}")
+        res.notes.append(f"explorer vs grubptt.explore.compute at {tag}: max relative error {worst:.1e}")
+
+
+def _check_explorers(page, res: PageResult) -> int:
+    """Every static explorer draws, equals grubptt, and redraws when each control moves."""
+    roots = page.locator(".grubptt-explorer")
+    n = roots.count()
+    for i in range(n):
+        root = roots.nth(i)
+        state = _wait_drawn(root, 0)
+        if state["draws"] < 1 or not state["png"]:
+            res.fail(f"static explorer {i}: nothing drawn")
+            continue
+        if i == 0:
+            _check_explorer_numbers(page, res)
+        for name, key in EXPLORER_CONTROLS:
+            control = root.locator(f"[data-control={name}]").first
+            if not control.count():
+                res.fail(f"static explorer {i}: no {name} control")
+                continue
+            before = _wait_drawn(root, state["draws"] - 1, timeout=1)
+            control.focus()
+            page.keyboard.press(key)
+            state = _wait_drawn(root, before["draws"], timeout=10)
+            if state["draws"] == before["draws"]:
+                res.fail(f"static explorer {i}: moving {name} with the keyboard ({key}) does not redraw")
+            elif state["setting"] == before["setting"]:
+                res.fail(f"static explorer {i}: {name} does not move with the keyboard ({key})")
+            elif state["png"] == before["png"]:
+                res.fail(f"static explorer {i}: moving {name} redraws the same picture")
     return n
 
 
@@ -463,12 +684,16 @@ def check_page(
                 res.fail(f"{widgets['emptyContainers']} empty widget container(s)")
             _check_sliders(page, res)
         n_anim = _check_static_sliders(page, res)
-        res.counts.update(widget_views=n_views, static_sliders=n_anim)
+        n_engine = _check_engine(page, res)
+        n_explorers = _check_explorers(page, res)
+        res.counts.update(widget_views=n_views, static_sliders=n_anim, engines=n_engine,
+                          static_explorers=n_explorers)
 
         page.wait_for_timeout(100)  # let late console messages arrive
         res.notes.append(
             f"math {maths['count']}, img {n_img}, widget views {n_views}, sliders "
-            f"{widgets['sliders'] if widgets else 0}, static sliders {n_anim}; {time.monotonic() - t0:.1f} s"
+            f"{widgets['sliders'] if widgets else 0}, static sliders {n_anim}, engine {n_engine}, "
+            f"static explorers {n_explorers}; {time.monotonic() - t0:.1f} s"
         )
     except Exception as exc:  # a crashed check is a failed page, never a pass
         res.fail(f"check crashed: {type(exc).__name__}: {exc}")

@@ -2,8 +2,11 @@
 
 A small fixture site is written to a temporary folder: pages shaped like the book's (Sphinx's math
 markup typeset by the real vendored MathJax 3 from node_modules/, a PNG, cross-page anchors, real
-ipywidgets state rendered by the real widget manager, a kernel-less range-slider player), one good
-page and one page per breakage. The checker runs once over the whole site in headless Chromium;
+ipywidgets state rendered by the real widget manager, a kernel-less range-slider player, the real
+in-browser engine and static explorer from web/ with data written by scripts/explorer_data.py),
+one good page and one page per breakage (the engine and explorer are broken by editing a copy of
+their source: one wrong sign in a term, a control that does not redraw, ...).
+The checker runs once over the whole site in headless Chromium;
 each test then asserts the verdict and the reason for its page.
 
 Needs /usr/bin/chromium, the playwright package and `npm ci` (scripts/test.sh sets all three up).
@@ -136,6 +139,54 @@ def _player(png_a: str, png_b: str, *, working: bool = True) -> str:
     )
 
 
+def _mutated(source: Path, old: str, new: str) -> str:
+    """``source``'s text with ``old`` replaced by ``new``; fails if ``old`` is not there (the test
+    would otherwise check an unbroken copy and pass for the wrong reason)."""
+    text = source.read_text()
+    assert text.count(old) == 1, f"{old!r} must occur once in {source}"
+    return text.replace(old, new)
+
+
+# Each broken copy of the engine or the explorer: folder -> (file, text replaced, replacement).
+ENGINE_BREAKS = {
+    # One wrong sign in one term: dh stays right, only the reset-gate term is wrong.
+    "sign": ("grubptt.js", "terms_.reset_gate[d + j] = res[j];", "terms_.reset_gate[d + j] = -res[j];"),
+    # h0 accepted without checking its length.
+    "h0": ("grubptt.js", 'vector(problem.h0, "h0", H, "H")', "Float64Array.from(problem.h0)"),
+    # The T control updates its readout but does not redraw.
+    "frozen": ("explorer.js", "input.addEventListener(\"input\", () => { show(); schedule(); });",
+               "input.addEventListener(\"input\", () => { show(); if (key !== \"T\") schedule(); });"),
+    # Recurrent weights off by one part in 10^12: pictures look the same, numbers are not grubptt's.
+    "drift": ("explorer.js", "Q.map((q) => radius * q)", "Q.map((q) => radius * q * (1 + 1e-12))"),
+}
+
+
+def _explorer_page(folder: str, *, explorer: bool = True) -> str:
+    head = (f'<script defer src="../_static/offline/{folder}/grubptt.js"></script>\n'
+            f'<script defer src="../_static/offline/{folder}/explorer.js"></script>')
+    div = ('<div class="grubptt-explorer" data-t="200" data-h="32" data-seed="0" data-radius="1" '
+           'data-bz="-2">The in-browser explorer runs on the web page.</div>') if explorer else ""
+    return _page("Explorer", f"<p>Static explorer.</p>{div}", depth=1, head=head)
+
+
+def _write_engine_copies(offline: Path) -> None:
+    """web/ as served (grubptt/), the explorer data it needs, and one broken copy per ENGINE_BREAKS."""
+    spec = importlib.util.spec_from_file_location("explorer_data", ROOT / "scripts" / "explorer_data.py")
+    data = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(data)
+    good = offline / "grubptt"
+    data.write(good / "explorer-data", seeds=(0, 1, 3), hidden_sizes=(8, 16, 32, 64))
+    for name in ("grubptt.js", "explorer.js"):
+        (good / name).write_text((ROOT / "web" / name).read_text())
+    for folder, (name, old, new) in ENGINE_BREAKS.items():
+        broken = offline / f"grubptt-{folder}"
+        broken.mkdir()
+        (broken / "explorer-data").symlink_to(good / "explorer-data", target_is_directory=True)
+        for other in ("grubptt.js", "explorer.js"):
+            (broken / other).write_text(_mutated(ROOT / "web" / other, old, new) if other == name
+                                        else (ROOT / "web" / other).read_text())
+
+
 _SITES: dict[int, Path] = {}
 
 
@@ -157,6 +208,7 @@ def site_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
         NODE_MODULES / "@jupyter-widgets" / "html-manager" / "dist", target_is_directory=True
     )
     (offline / "grubptt").mkdir()
+    _write_engine_copies(offline)
     (offline / "grubptt" / "widgets_offline.js").write_text(
         (ROOT / "scripts" / "widgets_offline.js").read_text()
     )
@@ -209,6 +261,11 @@ def site_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
             "Undefined macro", '<span class="math notranslate nohighlight">\\(x \\hatt y\\)</span>', depth=1
         ),
         "book/dead_player.html": _page("Dead player", _player(png_a, png_b, working=False), depth=1),
+        "book/explorer.html": _explorer_page("grubptt"),
+        "book/engine_sign.html": _explorer_page("grubptt-sign", explorer=False),
+        "book/engine_h0.html": _explorer_page("grubptt-h0", explorer=False),
+        "book/explorer_frozen.html": _explorer_page("grubptt-frozen"),
+        "book/explorer_drift.html": _explorer_page("grubptt-drift"),
     }
     head, body, model_id = _widget_snippet()
     pages["book/widgets.html"] = _page("Widgets", "<p>Math $x$ nearby: " + body, depth=1, head=head).replace(
@@ -239,10 +296,18 @@ def _failures(report: dict, page: str) -> str:
 
 
 def test_good_pages_pass(site_report):
-    for page in ("book/good.html", "book/other.html", "book/widgets.html", "index.html"):
+    good_pages = ("book/good.html", "book/other.html", "book/widgets.html", "index.html",
+                  "book/explorer.html")
+    for page in good_pages:
         assert site_report[page].failures == [], f"{page}: {site_report[page].failures}"
     good = site_report["book/good.html"].counts
-    assert good == {"widget_views": 0, "static_sliders": 1}
+    assert good == {"widget_views": 0, "static_sliders": 1, "engines": 0, "static_explorers": 0}
+    explorer = site_report["book/explorer.html"]
+    assert explorer.counts == {"widget_views": 0, "static_sliders": 0, "engines": 1, "static_explorers": 1}
+    # The agreement figures are reported, and every quantity of the engine was compared.
+    notes = " ".join(explorer.notes)
+    for q in check_site.ENGINE_QUANTITIES:
+        assert f" {q} " in notes.split("engine agreement")[1], notes
     assert site_report["book/widgets.html"].counts["widget_views"] == 1
 
 
@@ -263,11 +328,26 @@ def test_good_pages_pass(site_report):
         ("book/tex_undefined.html", "MathJax TeX errors: ['undefined macro \\\\hatt']"),
         ("book/dead_player.html", "does not change the displayed frame"),
         ("book/broken_widget.html", "widget view 0"),
+        ("book/engine_sign.html", "engine: bptt's reset_gate disagrees with grubptt"),
+        ("book/engine_h0.html", "engine: bad h0 should raise a ValueError naming h0"),
+        ("book/explorer_frozen.html", "static explorer 0: moving T with the keyboard (ArrowRight) does not"),
+        ("book/explorer_drift.html", "explorer: weights/sequence differ from grubptt's for T=200"),
     ],
 )
 def test_broken_page_fails_for_its_reason(site_report, page, reason):
     failures = _failures(site_report, page)
     assert reason in failures, f"{page} should fail with {reason!r}; got: {failures or 'no failure'}"
+
+
+def test_engine_breakage_is_precise(site_report):
+    """A wrong sign in the reset-gate term fails that term only (dh and the others still agree), and
+    a frozen T control fails only T: the checks compare each quantity and move each control."""
+    sign = _failures(site_report, "book/engine_sign.html")
+    assert "reset_gate" in sign and "bptt's dh " not in sign and "carry" not in sign, sign
+    frozen = _failures(site_report, "book/explorer_frozen.html")
+    assert "moving T " in frozen and "moving H " not in frozen and "moving model " not in frozen, frozen
+    drift = _failures(site_report, "book/explorer_drift.html")
+    assert "GRU Uz" in drift and "GRU Wz" not in drift and "x," not in drift, drift
 
 
 def test_exit_code_and_report(site_report, tmp_path, capsys):

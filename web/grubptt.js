@@ -1,0 +1,702 @@
+/*
+ * grubptt.js: the in-browser twin of the Python package's numbers for the Explore chapter.
+ *
+ * Plain JavaScript (no build step), Float64Array throughout, the same symbols as grubptt:
+ *   - GRU forward pass, eq. (9.17), row-vector convention (x 1×D, h 1×H, a_z = x Wz + h Uz + bz),
+ *     h = (1 − z) ⊙ h_prev + z ⊙ ĥ, h^(−1) = h0 (zeros unless given);
+ *   - loss, eq. (9.18), the plain sum of ½‖y − Y‖²; grad_dense, eq. (9.21);
+ *   - BPTT, eq. (9.22), with its five terms (grad_dense, update_gate, candidate, reset_gate, carry);
+ *   - the SimpleRNN twin h = tanh(x W + h_prev U + b) (eq. 7.10 / 7.15);
+ *   - the Explore measurements (src/grubptt/analysis.py): ‖dh^(t)‖, the terms' norms, the
+ *     last-loss gain over distance, and singular values of the step Jacobians ∂h^(t+1)/∂h^(t).
+ *
+ * Matrices are row-major Float64Arrays: M[i * cols + j] = M_ij.  Steps are rows: x[t * D + i].
+ * Arrays over t hold T+1 rows (t = 0..T); the state array `h` holds T+2 rows, row 0 = h^(−1),
+ * row t+1 = h^(t) (like grubptt's h_tm).
+ *
+ * Public page API (documented in README.md and on the Explore page):
+ *   window.grubptt.bptt(problem) -> {loss, dh, terms: {...5 terms}, dh0}, nested arrays,
+ *   the same numbers as grubptt.forward + grubptt.backward.  scripts/check_site.py proves it.
+ */
+(function (root) {
+  "use strict";
+
+  const TERMS = ["grad_dense", "update_gate", "candidate", "reset_gate", "carry"];
+  const RNN_TERMS = ["grad_dense", "recurrent"];
+  const OUTPUTS = ["identity", "sigmoid", "tanh"];
+  const PARAM_NAMES = ["Wz", "Uz", "bz", "Wr", "Ur", "br", "W", "U", "b", "V", "c"];
+
+  /** Bad input: the message names the argument and the expected shape (like grubptt's ValueError). */
+  class ValueError extends Error {
+    constructor(message) {
+      super(message);
+      this.name = "ValueError";
+    }
+  }
+
+  const sigmoid = (a) => 1.0 / (1.0 + Math.exp(-a));       // as grubptt.gru._sigmoid_ computes it
+
+  // g'(ŷ) written through y = g(ŷ), as in grubptt.activations.OUTPUTS.
+  function outputFn(output) {
+    if (output === "identity") return [(a) => a, () => 1.0];
+    if (output === "sigmoid") return [sigmoid, (y) => y * (1.0 - y)];
+    if (output === "tanh") return [Math.tanh, (y) => 1.0 - y * y];
+    throw new ValueError(`output must be one of ${JSON.stringify(OUTPUTS)}, got ${JSON.stringify(output)}`);
+  }
+
+  // Σ_i a[ao + i] · b[bo + i]: every product below is one of these, over contiguous rows
+  // (four partial sums: JavaScript engines then keep the loop in registers).
+  function dot(a, ao, b, bo, n) {
+    let s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, i = 0;
+    for (; i + 3 < n; i += 4) {
+      s0 += a[ao + i] * b[bo + i];
+      s1 += a[ao + i + 1] * b[bo + i + 1];
+      s2 += a[ao + i + 2] * b[bo + i + 2];
+      s3 += a[ao + i + 3] * b[bo + i + 3];
+    }
+    for (; i < n; i++) s0 += a[ao + i] * b[bo + i];
+    return (s0 + s1) + (s2 + s3);
+  }
+
+  // M (rows × cols) → Mᵀ (cols × rows), row-major.
+  function transpose(M, rows, cols) {
+    const out = new Float64Array(rows * cols);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = M[i * cols + j];
+    return out;
+  }
+
+  // out[o + j] = M row j · v for j < rows, with M (rows × cols) row-major from offset mo:
+  // a matrix times a column vector, four rows at a time (v is read once per four rows, which
+  // made this kernel twice as fast as one dot product per row in V8).
+  function matVec(out, o, M, mo, rows, cols, v, vo) {
+    let j = 0;
+    for (; j + 3 < rows; j += 4) {
+      const m0 = mo + j * cols, m1 = m0 + cols, m2 = m1 + cols, m3 = m2 + cols;
+      let s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+      for (let i = 0; i < cols; i++) {
+        const a = v[vo + i];
+        s0 += M[m0 + i] * a;
+        s1 += M[m1 + i] * a;
+        s2 += M[m2 + i] * a;
+        s3 += M[m3 + i] * a;
+      }
+      out[o + j] = s0; out[o + j + 1] = s1; out[o + j + 2] = s2; out[o + j + 3] = s3;
+    }
+    for (; j < rows; j++) out[o + j] = dot(M, mo + j * cols, v, vo, cols);
+  }
+
+  // out (cols) = v (rows) · M (rows × cols), given MT = Mᵀ: out_j = Σ_k v_k M_kj = Mᵀ row j · v.
+  function vecMat(out, o, v, vo, MT, rows, cols) {
+    matVec(out, o, MT, 0, cols, rows, v, vo);
+  }
+
+  // out (rows) = v (cols) · Mᵀ, i.e. out_k = Σ_j v_j M_kj = M row k · v: backward through "· M".
+  function vecMatT(out, o, v, vo, M, rows, cols) {
+    matVec(out, o, M, 0, rows, cols, v, vo);
+  }
+
+  // The transposed weights the forward pass reads row by row, computed once per params object.
+  function transposed(p) {
+    if (!p._T) {
+      p._T = {};
+      for (const k of ["Wz", "Wr", "W"]) if (p[k]) p._T[k] = transpose(p[k], p.D, p.H);
+      for (const k of ["Uz", "Ur", "U"]) if (p[k]) p._T[k] = transpose(p[k], p.H, p.H);
+      if (p.Uz) {                                        // [Uz | Ur]ᵀ: Uzᵀ rows, then Urᵀ rows
+        p._T.UzUr = new Float64Array(2 * p.H * p.H);
+        p._T.UzUr.set(p._T.Uz, 0);
+        p._T.UzUr.set(p._T.Ur, p.H * p.H);
+      }
+      p._T.V = transpose(p.V, p.H, p.O);
+    }
+    return p._T;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Forward passes
+
+  /**
+   * GRU forward, eq. (9.17), over t = 0..T.
+   * p: {D, H, O, Wz, Uz, bz, Wr, Ur, br, W, U, b, V, c} (Float64Arrays, row-major);
+   * x: (T+1)·D; h0: H or null; output: "identity" | "sigmoid" | "tanh".
+   * Returns the cache {T, z, r, hh, h (T+2 rows, row 0 = h^(−1)), y, output}.
+   */
+  function gruForward(p, x, h0, output) {
+    const { D, H, O } = p;
+    const T1 = x.length / D;
+    const [g] = outputFn(output);
+    const PT = transposed(p);
+    const z = new Float64Array(T1 * H), r = new Float64Array(T1 * H), hh = new Float64Array(T1 * H);
+    const h = new Float64Array((T1 + 1) * H);
+    const y = new Float64Array(T1 * O);
+    const rh = new Float64Array(H);                      // r ⊙ h^(t−1), the input of U
+    if (h0) h.set(h0, 0);
+    // The input projections do not depend on h: x [Wz | Wr | W] + [bz | br | b] for all steps first.
+    const xa = new Float64Array(T1 * 3 * H);
+    for (let t = 0; t < T1; t++) {
+      for (let j = 0; j < H; j++) {
+        xa[t * 3 * H + j] = dot(x, t * D, PT.Wz, j * D, D) + p.bz[j];
+        xa[t * 3 * H + H + j] = dot(x, t * D, PT.Wr, j * D, D) + p.br[j];
+        xa[t * 3 * H + 2 * H + j] = dot(x, t * D, PT.W, j * D, D) + p.b[j];
+      }
+    }
+    const zr = new Float64Array(2 * H), uh = new Float64Array(H);
+    for (let t = 0; t < T1; t++) {
+      const o = t * H, hp = t * H, hn = (t + 1) * H, xo = t * 3 * H;   // h row t = h^(t−1), row t+1 = h^(t)
+      vecMat(zr, 0, h, hp, PT.UzUr, H, 2 * H);         // h^(t−1) [Uz | Ur]
+      for (let j = 0; j < H; j++) {
+        const a_z = xa[xo + j] + zr[j];                  // a_z = x Wz + h^(t−1) Uz + bz
+        const a_r = xa[xo + H + j] + zr[H + j];          // a_r = x Wr + h^(t−1) Ur + br
+        z[o + j] = sigmoid(a_z);                         // z = σ(a_z)
+        r[o + j] = sigmoid(a_r);                         // r = σ(a_r)
+        rh[j] = r[o + j] * h[hp + j];
+      }
+      vecMat(uh, 0, rh, 0, PT.U, H, H);                  // (r ⊙ h^(t−1)) U
+      for (let j = 0; j < H; j++) {
+        const hhj = Math.tanh(xa[xo + 2 * H + j] + uh[j]);   // ĥ = tanh(a_h), a_h = x W + (r ⊙ h^(t−1)) U + b
+        hh[o + j] = hhj;
+        h[hn + j] = h[hp + j] + z[o + j] * (hhj - h[hp + j]);   // (1 − z) ⊙ h^(t−1) + z ⊙ ĥ
+      }
+    }
+    dense(p, h, T1, g, y);
+    return { model: "GRU", T: T1 - 1, H, z, r, hh, h, y, output };
+  }
+
+  /** SimpleRNN forward, h^(t) = tanh(x W + h^(t−1) U + b); p: {D, H, O, W, U, b, V, c}. */
+  function rnnForward(p, x, h0, output) {
+    const { D, H, O } = p;
+    const T1 = x.length / D;
+    const [g] = outputFn(output);
+    const h = new Float64Array((T1 + 1) * H);
+    const y = new Float64Array(T1 * O);
+    const PT = transposed(p);
+    if (h0) h.set(h0, 0);
+    const hu = new Float64Array(H);
+    for (let t = 0; t < T1; t++) {
+      const hn = (t + 1) * H;
+      vecMat(hu, 0, h, t * H, PT.U, H, H);               // h^(t−1) U
+      for (let j = 0; j < H; j++) {                      // h^(t) = tanh(x W + h^(t−1) U + b)
+        h[hn + j] = Math.tanh(dot(x, t * D, PT.W, j * D, D) + hu[j] + p.b[j]);
+      }
+    }
+    dense(p, h, T1, g, y);
+    return { model: "SimpleRNN", T: T1 - 1, H, h, y, output };
+  }
+
+  // ŷ = h^(t) V + c, y = g(ŷ) for every t (h: T+2 rows, row t+1 = h^(t)).
+  function dense(p, h, T1, g, y) {
+    const { H, O } = p;
+    const VT = transposed(p).V;
+    for (let t = 0; t < T1; t++) {
+      for (let k = 0; k < O; k++) y[t * O + k] = g(dot(h, (t + 1) * H, VT, k * H, H) + p.c[k]);
+    }
+  }
+
+  /** Loss (9.18) and grad_dense^(t) = ((y − Y) ⊙ g'(ŷ)) Vᵀ (9.21) for all t: {loss, gd ((T+1)·H)}. */
+  function lossAndGradDense(p, cache, Y) {
+    const { H, O } = p;
+    const T1 = cache.T + 1;
+    const [, dg] = outputFn(cache.output);
+    const gd = new Float64Array(T1 * H);
+    const dyhat = new Float64Array(O);
+    let loss = 0.0;
+    for (let t = 0; t < T1; t++) {
+      for (let k = 0; k < O; k++) {
+        const yk = cache.y[t * O + k], e = yk - Y[t * O + k];
+        loss += 0.5 * e * e;
+        dyhat[k] = e * dg(yk);
+      }
+      vecMatT(gd, t * H, dyhat, 0, p.V, H, O);
+    }
+    return { loss, gd };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // BPTT
+
+  /**
+   * The recursion (9.22) for a given grad_dense ((T+1)·H), literally, one step per line group.
+   * With δ = dh^(t+1) and the gates of step t+1:
+   *   carry       = δ ⊙ (1 − z)
+   *   candidate   = ((δ ⊙ z ⊙ tanh'(a_h)) Uᵀ) ⊙ r
+   *   reset_gate  = ((((δ ⊙ z ⊙ tanh'(a_h)) Uᵀ) ⊙ h^(t) ⊙ σ'(a_r)) Urᵀ
+   *   update_gate = (δ ⊙ (ĥ − h^(t)) ⊙ σ'(a_z)) Uzᵀ
+   *   dh^(t) = grad_dense^(t) + the four; dh^(T) = grad_dense^(T) (the four are 0 at t = T).
+   * `split`: also return the four recurrent terms ((T+1)·H each).  Returns {dh, terms, dh0}.
+   * `gd2` (optional): a second error signal sent back in the same loop (dh2 returned), which
+   * the Explore measurements use for the last-loss gain.
+   */
+  function gruBptt(p, cache, gd, split, gd2) {
+    const H = p.H, T1 = cache.T + 1;
+    const { z, r, hh, h } = cache;
+    const dh = new Float64Array(T1 * H), dh0 = new Float64Array(H);
+    const names = ["update_gate", "candidate", "reset_gate", "carry"];
+    const terms = split ? Object.fromEntries(names.map((k) => [k, new Float64Array(T1 * H)])) : null;
+    const two = gd2 !== undefined;
+    const dh2 = two ? new Float64Array(T1 * H) : null;
+    const dh20 = two ? new Float64Array(H) : null;
+    const d_az = new Float64Array(H), d_ar = new Float64Array(H), d_ah = new Float64Array(H);
+    const g = new Float64Array(H), upd = new Float64Array(H), res = new Float64Array(H);
+    const last = (T1 - 1) * H;
+    for (let j = 0; j < H; j++) dh[last + j] = gd[last + j];          // dh^(T) = grad_dense^(T)
+    if (two) for (let j = 0; j < H; j++) dh2[last + j] = gd2[last + j];
+    // δ = dh^(s) with s = t + 1 the step whose gates are used; it writes dh^(t) (row s − 1, or dh0).
+    const back = (dh_, dh0_, gd_, s, terms_) => {
+      const o = s * H, hs = s * H;                    // gates of step s; h row s holds h^(s−1) = h^(t)
+      const dst = s > 0 ? dh_ : dh0_, d = s > 0 ? (s - 1) * H : 0;
+      let any = false;
+      for (let j = 0; j < H; j++) {
+        const delta = dh_[o + j];
+        if (delta !== 0) any = true;
+        const zj = z[o + j], rj = r[o + j], hhj = hh[o + j], hj = h[hs + j];
+        d_ah[j] = delta * zj * (1.0 - hhj * hhj);                       // δ ⊙ z ⊙ tanh'(a_h)
+        d_az[j] = delta * (hhj - hj) * zj * (1.0 - zj);                 // δ ⊙ (ĥ − h) ⊙ σ'(a_z)
+      }
+      if (!any) {                                   // nothing to send back (e.g. after underflow)
+        for (let j = 0; j < H; j++) dst[d + j] = s > 0 ? gd_[d + j] : 0.0;
+        return;
+      }
+      vecMatT(g, 0, d_ah, 0, p.U, H, H);                                // (δ ⊙ z ⊙ tanh'(a_h)) Uᵀ
+      for (let j = 0; j < H; j++) {
+        const rj = r[o + j];
+        d_ar[j] = g[j] * h[hs + j] * rj * (1.0 - rj);                   // ⊙ h ⊙ σ'(a_r)
+      }
+      vecMatT(upd, 0, d_az, 0, p.Uz, H, H);                             // update_gate
+      vecMatT(res, 0, d_ar, 0, p.Ur, H, H);                             // reset_gate
+      for (let j = 0; j < H; j++) {
+        const delta = dh_[o + j];
+        const carry = delta * (1.0 - z[o + j]);                         // carry
+        const cand = g[j] * r[o + j];                                   // candidate
+        dst[d + j] = (s > 0 ? gd_[d + j] : 0.0) + upd[j] + cand + res[j] + carry;
+        if (terms_ && s > 0) {
+          terms_.update_gate[d + j] = upd[j];
+          terms_.candidate[d + j] = cand;
+          terms_.reset_gate[d + j] = res[j];
+          terms_.carry[d + j] = carry;
+        }
+      }
+    };
+    for (let s = T1 - 1; s >= 0; s--) {
+      back(dh, dh0, gd, s, terms);
+      if (two) back(dh2, dh20, gd2, s, null);
+    }
+    return { dh, terms, dh0, dh2, dh20 };
+  }
+
+  /** SimpleRNN BPTT: dh^(t) = grad_dense^(t) + (dh^(t+1) ⊙ tanh'(a^(t+1))) Uᵀ; terms: "recurrent". */
+  function rnnBptt(p, cache, gd, split, gd2) {
+    const H = p.H, T1 = cache.T + 1, h = cache.h;
+    const dh = new Float64Array(T1 * H), dh0 = new Float64Array(H);
+    const rec = split ? new Float64Array(T1 * H) : null;
+    const two = gd2 !== undefined;
+    const dh2 = two ? new Float64Array(T1 * H) : null, dh20 = two ? new Float64Array(H) : null;
+    const da = new Float64Array(H), back = new Float64Array(H);
+    const last = (T1 - 1) * H;
+    for (let j = 0; j < H; j++) dh[last + j] = gd[last + j];
+    if (two) for (let j = 0; j < H; j++) dh2[last + j] = gd2[last + j];
+    const step = (dh_, dh0_, gd_, s, rec_) => {
+      let any = false;
+      for (let j = 0; j < H; j++) {
+        const hj = h[(s + 1) * H + j];                                  // h^(s) = tanh(a^(s))
+        da[j] = dh_[s * H + j] * (1.0 - hj * hj);                       // dh^(s) ⊙ tanh'(a^(s))
+        if (da[j] !== 0) any = true;
+      }
+      if (any) vecMatT(back, 0, da, 0, p.U, H, H); else back.fill(0.0);
+      if (s === 0) { dh0_.set(back); return; }
+      const d = (s - 1) * H;
+      for (let j = 0; j < H; j++) {
+        dh_[d + j] = gd_[d + j] + back[j];
+        if (rec_) rec_[d + j] = back[j];
+      }
+    };
+    for (let s = T1 - 1; s >= 0; s--) {
+      step(dh, dh0, gd, s, rec);
+      if (two) step(dh2, dh20, gd2, s, null);
+    }
+    return { dh, terms: split ? { recurrent: rec } : null, dh0, dh2, dh20 };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Step Jacobians and their singular values
+
+  /**
+   * J^(t) = ∂h^(t+1)/∂h^(t), J[j][i] = ∂h_j^(t+1)/∂h_i^(t), for the GRU (as analysis._gru_step_jacobians):
+   *   J = diag(1 − z) + diag(c) Uzᵀ + diag(a) Uᵀ diag(r) + diag(a) Uᵀ diag(b) Urᵀ
+   * with a = z ⊙ tanh'(a_h), b = h ⊙ σ'(a_r), c = (ĥ − h) ⊙ σ'(a_z), gates of step t+1.
+   * Written into J (H·H, row-major).
+   */
+  function gruStepJacobian(p, cache, t, J, w) {
+    const H = p.H, s = t + 1, o = s * H, hs = s * H;
+    const { z, r, hh, h } = cache;
+    const UT = transposed(p).U;
+    // Uᵀ diag(b) Urᵀ: entry (j, i) = Σ_k Uᵀ[j][k] b_k Ur[i][k]; w = Uᵀ diag(b), then dot with Ur's row i.
+    for (let k = 0; k < H; k++) {
+      const rk = r[o + k], bk = h[hs + k] * rk * (1.0 - rk);           // b = h ⊙ σ'(a_r)
+      for (let j = 0; j < H; j++) w[j * H + k] = UT[j * H + k] * bk;
+    }
+    gemmABt(J, w, p.Ur, H);                                              // (Uᵀ diag(b)) Urᵀ
+    for (let j = 0; j < H; j++) {
+      const zj = z[o + j], hhj = hh[o + j], hj = h[hs + j];
+      const a = zj * (1.0 - hhj * hhj);                                  // a = z ⊙ tanh'(a_h)
+      const c = (hhj - hj) * zj * (1.0 - zj);                            // c = (ĥ − h) ⊙ σ'(a_z)
+      const Jj = j * H;
+      for (let i = 0; i < H; i++) {
+        const gates = J[Jj + i] + UT[Jj + i] * r[o + i];                 // Uᵀ (diag(b) Urᵀ + diag(r))
+        J[Jj + i] = a * gates + c * p.Uz[i * H + j];                     // diag(a) (...) + diag(c) Uzᵀ
+      }
+      J[Jj + j] += 1.0 - zj;                                             // + diag(1 − z)
+    }
+  }
+
+  // C = A Bᵀ for n×n row-major A, B: C[j][i] = A row j · B row i, in 2×2 tiles (each load used twice).
+  function gemmABt(C, A, B, n) {
+    const n2 = n - (n % 2);
+    for (let j = 0; j < n2; j += 2) {
+      const a0 = j * n, a1 = a0 + n;
+      for (let i = 0; i < n2; i += 2) {
+        const b0 = i * n, b1 = b0 + n;
+        let s00 = 0.0, s01 = 0.0, s10 = 0.0, s11 = 0.0;
+        for (let k = 0; k < n; k++) {
+          const x0 = A[a0 + k], x1 = A[a1 + k], y0 = B[b0 + k], y1 = B[b1 + k];
+          s00 += x0 * y0; s01 += x0 * y1; s10 += x1 * y0; s11 += x1 * y1;
+        }
+        C[a0 + i] = s00; C[a0 + i + 1] = s01; C[a1 + i] = s10; C[a1 + i + 1] = s11;
+      }
+    }
+    for (let j = 0; j < n; j++) {                      // the odd last row and column, if any
+      for (let i = j < n2 ? n2 : 0; i < n; i++) C[j * n + i] = dot(A, j * n, B, i * n, n);
+    }
+  }
+
+  /** SimpleRNN: J^(t) = diag(tanh'(a^(t+1))) Uᵀ. */
+  function rnnStepJacobian(p, cache, t, J) {
+    const H = p.H, h = cache.h;
+    for (let j = 0; j < H; j++) {
+      const hj = h[(t + 2) * H + j], d = 1.0 - hj * hj;              // h^(t+1)
+      for (let i = 0; i < H; i++) J[j * H + i] = d * p.U[i * H + j];
+    }
+  }
+
+  /**
+   * Singular values (descending) of the n×n row-major matrix A (overwritten): Householder
+   * bidiagonalization, then Golub–Kahan implicit-shift QR sweeps on the bidiagonal (no vectors).
+   * Backward stable like LAPACK's gesdd: errors ≈ 1e-16 · σ_max.
+   */
+  function singularValues(A, n) {
+    const d = new Float64Array(n), e = new Float64Array(Math.max(n - 1, 0));
+    const v = new Float64Array(n), w = new Float64Array(n);
+    for (let k = 0; k < n; k++) {
+      // Left reflector: zero A[k+1..n−1][k].
+      let norm = 0.0;
+      for (let i = k; i < n; i++) v[i] = A[i * n + k];
+      norm = norm2(v, k, n);
+      if (norm === 0.0) d[k] = 0.0;
+      else {
+        const alpha = A[k * n + k] > 0 ? -norm : norm;
+        v[k] -= alpha;
+        let vv = 0.0;
+        for (let i = k; i < n; i++) vv += v[i] * v[i];
+        if (vv > 0) {                                   // A ← A − (2/vv) v (vᵀ A), row by row
+          w.fill(0.0, k + 1, n);
+          for (let i = k; i < n; i++) {
+            const vi = v[i], row = i * n;
+            if (vi !== 0) for (let j = k + 1; j < n; j++) w[j] += vi * A[row + j];
+          }
+          const f = 2.0 / vv;
+          for (let i = k; i < n; i++) {
+            const fv = f * v[i], row = i * n;
+            if (fv !== 0) for (let j = k + 1; j < n; j++) A[row + j] -= fv * w[j];
+          }
+        }
+        d[k] = alpha;
+      }
+      if (k >= n - 1) break;
+      // Right reflector: zero A[k][k+2..n−1].
+      for (let j = k + 1; j < n; j++) v[j] = A[k * n + j];
+      norm = norm2(v, k + 1, n);
+      if (norm === 0.0) { e[k] = 0.0; continue; }
+      const alpha = A[k * n + k + 1] > 0 ? -norm : norm;
+      v[k + 1] -= alpha;
+      let vv = 0.0;
+      for (let j = k + 1; j < n; j++) vv += v[j] * v[j];
+      if (vv > 0) {
+        for (let i = k + 1; i < n; i++) {
+          let s = 0.0;
+          const row = i * n;
+          for (let j = k + 1; j < n; j++) s += A[row + j] * v[j];
+          const f = (2.0 * s) / vv;
+          for (let j = k + 1; j < n; j++) A[row + j] -= f * v[j];
+        }
+      }
+      e[k] = alpha;
+    }
+    bidiagonalSvd(d, e, n);
+    const out = Array.from(d, Math.abs).sort((a, b) => b - a);
+    return Float64Array.from(out);
+  }
+
+  // ‖v[lo..hi)‖₂ without overflow or underflow: scaled by the largest entry.
+  function norm2(v, lo, hi) {
+    let m = 0.0;
+    for (let i = lo; i < hi; i++) m = Math.max(m, Math.abs(v[i]));
+    if (m === 0.0 || !Number.isFinite(m)) return m;
+    let s = 0.0;
+    for (let i = lo; i < hi; i++) { const q = v[i] / m; s += q * q; }
+    return m * Math.sqrt(s);
+  }
+
+  // Givens rotation: c·f + s·g = r, −s·f + c·g = 0; result in GIV (no allocation per rotation).
+  const GIV = { c: 1.0, s: 0.0, r: 0.0 };
+  function givens(f, g) {
+    if (g === 0) { GIV.c = 1.0; GIV.s = 0.0; GIV.r = f; return GIV; }
+    let r = Math.sqrt(f * f + g * g);
+    if (!(r > 1e-150 && r < 1e150)) r = Math.hypot(f, g);      // squares would under/overflow
+    GIV.c = f / r; GIV.s = g / r; GIV.r = r;
+    return GIV;
+  }
+
+  /** Diagonalize the upper bidiagonal (d diagonal, e superdiagonal) in place: |d| = singular values. */
+  function bidiagonalSvd(d, e, n) {
+    const eps = 2.220446049250313e-16;
+    let anorm = 0.0;
+    for (let i = 0; i < n; i++) anorm = Math.max(anorm, Math.abs(d[i]) + (i < n - 1 ? Math.abs(e[i]) : 0));
+    if (anorm === 0.0) return;
+    const tiny = eps * anorm;
+    let hi = n - 1, iter = 0;
+    while (hi > 0) {
+      if (++iter > 100 * n * n) throw new Error("singularValues: no convergence");
+      // Negligible superdiagonal entries split the problem.
+      for (let i = 0; i < hi; i++) {
+        if (Math.abs(e[i]) <= eps * (Math.abs(d[i]) + Math.abs(d[i + 1])) || Math.abs(e[i]) <= 1e-300) e[i] = 0.0;
+      }
+      if (e[hi - 1] === 0.0) { hi--; continue; }
+      let lo = hi - 1;                                     // unreduced block lo..hi
+      while (lo > 0 && e[lo - 1] !== 0.0) lo--;
+      // A zero on the diagonal: rotate its superdiagonal entry away, which splits the block.
+      let zeroAt = -1;
+      for (let i = lo; i <= hi; i++) if (Math.abs(d[i]) <= tiny) { d[i] = 0.0; zeroAt = i; break; }
+      if (zeroAt >= 0) {
+        const i = zeroAt;
+        if (i < hi) {                                      // zero row i's e[i] with rotations of rows i, j
+          let f = e[i];
+          e[i] = 0.0;
+          for (let j = i + 1; j <= hi; j++) {
+            const { c, s, r } = givens(d[j], f);
+            d[j] = r;
+            if (j < hi) { f = -s * e[j]; e[j] = c * e[j]; }
+          }
+        } else {                                           // d[hi] = 0: zero column hi's e[hi−1]
+          let f = e[hi - 1];
+          e[hi - 1] = 0.0;
+          for (let j = hi - 1; j >= lo; j--) {
+            const { c, s, r } = givens(d[j], f);
+            d[j] = r;
+            if (j > lo) { f = -s * e[j - 1]; e[j - 1] = c * e[j - 1]; }
+          }
+        }
+        continue;
+      }
+      // Wilkinson shift from the trailing 2×2 of BᵀB.
+      const dm = d[hi - 1], em = hi - 2 >= lo ? e[hi - 2] : 0.0, en = e[hi - 1], dn = d[hi];
+      const t11 = dm * dm + em * em, t12 = dm * en, t22 = dn * dn + en * en;
+      const half = (t11 - t22) / 2.0;
+      const denom = half + (half >= 0 ? 1 : -1) * Math.hypot(half, t12);
+      const mu = denom === 0 ? t22 : t22 - (t12 * t12) / denom;
+      // Golub–Kahan sweep: chase the bulge from lo to hi.
+      let y = d[lo] * d[lo] - mu, zz = d[lo] * e[lo];
+      for (let k = lo; k < hi; k++) {
+        let { c, s, r } = givens(y, zz);                 // right rotation, columns k, k+1
+        if (k > lo) e[k - 1] = r;
+        const f1 = c * d[k] + s * e[k];
+        e[k] = c * e[k] - s * d[k];
+        const bulge = s * d[k + 1];
+        d[k + 1] = c * d[k + 1];
+        ({ c, s, r } = givens(f1, bulge));               // left rotation, rows k, k+1
+        d[k] = r;
+        const t = c * e[k] + s * d[k + 1];
+        d[k + 1] = -s * e[k] + c * d[k + 1];
+        e[k] = t;
+        if (k < hi - 1) {
+          zz = s * e[k + 1];
+          e[k + 1] = c * e[k + 1];
+          y = e[k];
+        }
+      }
+    }
+  }
+
+  /** Steps t in 0..T−1 where the dashboard measures J^(t): as analysis.sample_steps (numpy linspace + round). */
+  function sampleSteps(T, maxSteps) {
+    if (T <= maxSteps) return Array.from({ length: T }, (_, i) => i);
+    if (maxSteps === 0) return [];
+    const step = (T - 1) / (maxSteps - 1), out = new Set();
+    for (let i = 0; i < maxSteps; i++) {
+      const v = i === maxSteps - 1 ? T - 1 : i * step;
+      out.add(roundHalfEven(v));
+    }
+    return Array.from(out).sort((a, b) => a - b);
+  }
+
+  function roundHalfEven(v) {
+    const f = Math.floor(v), diff = v - f;
+    if (diff > 0.5) return f + 1;
+    if (diff < 0.5) return f;
+    return f % 2 === 0 ? f : f + 1;
+  }
+
+  const norms = (a, T1, H) => {
+    const out = new Float64Array(T1);
+    for (let t = 0; t < T1; t++) {
+      let s = 0.0;
+      for (let j = 0; j < H; j++) s += a[t * H + j] * a[t * H + j];
+      out[t] = Math.sqrt(s);
+    }
+    return out;
+  };
+
+  /**
+   * The Explore measurements of one model on one sequence (analysis.gradient_flow):
+   * {model, T, dh_norm, term_norms, last_gain (index = distance T − t), jac_t, jac_sv (K rows, descending)}.
+   * p: GRU params (with RNN-only fields unused) or SimpleRNN params; model: "GRU" | "SimpleRNN".
+   */
+  function gradientFlow(model, p, x, Y, output, maxJacobians) {
+    const cache = model === "GRU" ? gruForward(p, x, null, output) : rnnForward(p, x, null, output);
+    return flowOf(p, cache, Y, maxJacobians, null);
+  }
+
+  /**
+   * A forward cache cut to steps 0..T, with y recomputed for `output`.  Exact: step t reads only
+   * x^(0..t), so the states of a longer run over the same inputs are those of the shorter one.
+   * (The static explorer runs each model once over T = 1000 and serves every T from it.)
+   */
+  function prefix(p, cache, T, output) {
+    const H = p.H, T1 = T + 1;
+    const cut = { model: cache.model, T, H, output, h: cache.h.subarray(0, (T1 + 1) * H), y: new Float64Array(T1 * p.O) };
+    if (cache.model === "GRU") for (const k of ["z", "r", "hh"]) cut[k] = cache[k].subarray(0, T1 * H);
+    dense(p, cut.h, T1, outputFn(output)[0], cut.y);
+    return cut;
+  }
+
+  /**
+   * gradientFlow from a forward cache.  `memo` (a Map, or null): singular values by step t,
+   * kept by the caller per forward run (J^(t) depends only on the states up to t + 1).
+   */
+  function flowOf(p, cache, Y, maxJacobians, memo) {
+    const H = p.H, model = cache.model;
+    const T1 = cache.T + 1;
+    const { gd } = lossAndGradDense(p, cache, Y);
+    const only = new Float64Array(T1 * H);             // grad_dense^(T) alone: the last loss's error
+    only.set(gd.subarray((T1 - 1) * H), (T1 - 1) * H);
+    const res = (model === "GRU" ? gruBptt : rnnBptt)(p, cache, gd, true, only);
+    const term_norms = { grad_dense: norms(gd, T1, H) };
+    for (const k of model === "GRU" ? TERMS.slice(1) : RNN_TERMS.slice(1)) term_norms[k] = norms(res.terms[k], T1, H);
+    const lastByT = norms(res.dh2, T1, H);             // ‖∂L^(T)/∂h^(t)‖ by t
+    const last_gain = new Float64Array(T1);            // by distance d = T − t, over d = 0
+    for (let d = 0; d < T1; d++) last_gain[d] = lastByT[T1 - 1] > 0 ? lastByT[T1 - 1 - d] / lastByT[T1 - 1] : NaN;
+    const flow = { model, T: cache.T, dh_norm: norms(res.dh, T1, H), term_norms, last_gain, jac_t: [], jac_sv: [] };
+    if (maxJacobians > 0) {
+      flow.jac_t = sampleSteps(cache.T, maxJacobians);
+      let J = null, w = null;
+      flow.jac_sv = flow.jac_t.map((t) => {
+        const hit = memo && memo.get(t);
+        if (hit) return hit;
+        if (!J) { J = new Float64Array(H * H); w = new Float64Array(H * H); }
+        if (model === "GRU") gruStepJacobian(p, cache, t, J, w);
+        else rnnStepJacobian(p, cache, t, J);
+        const sv = singularValues(J, H);
+        if (memo) memo.set(t, sv);
+        return sv;
+      });
+    }
+    return flow;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // The public page API: window.grubptt.bptt(problem)
+
+  function matrix(value, name, rows, cols, rowsName, colsName) {
+    const want = `(${rowsName}, ${colsName})`;
+    if (!Array.isArray(value)) throw new ValueError(`${name} must be a nested array of shape ${want}, got ${typeof value}`);
+    if (rows !== null && value.length !== rows) {
+      throw new ValueError(`${name} must have shape ${want} = (${rows}, ${cols ?? colsName}), got ${value.length} rows`);
+    }
+    if (value.length === 0) throw new ValueError(`${name} must have shape ${want} with at least one row, got 0 rows`);
+    const c = cols ?? (Array.isArray(value[0]) ? value[0].length : -1);
+    const out = new Float64Array(value.length * Math.max(c, 0));
+    value.forEach((row, i) => {
+      if (!Array.isArray(row) || row.length !== c || c < 1) {
+        throw new ValueError(`${name} must have shape ${want}; row ${i} has ${Array.isArray(row) ? row.length : "no"} entries, expected ${c < 1 ? "≥ 1" : c}`);
+      }
+      row.forEach((v, j) => {
+        if (typeof v !== "number" || !Number.isFinite(v)) {
+          throw new ValueError(`${name}[${i}][${j}] must be a finite number, got ${String(v)}`);
+        }
+        out[i * c + j] = v;
+      });
+    });
+    return { data: out, rows: value.length, cols: c };
+  }
+
+  function vector(value, name, n, nName) {
+    if (!Array.isArray(value) || value.length !== n) {
+      throw new ValueError(`${name} must be an array of shape (${nName},) = (${n},), got ${Array.isArray(value) ? `length ${value.length}` : typeof value}`);
+    }
+    const out = new Float64Array(n);
+    value.forEach((v, j) => {
+      if (typeof v !== "number" || !Number.isFinite(v)) throw new ValueError(`${name}[${j}] must be a finite number, got ${String(v)}`);
+      out[j] = v;
+    });
+    return out;
+  }
+
+  /** Validate a problem (see bptt) into typed arrays: {p, x, h0, Y, output, T}. */
+  function readProblem(problem) {
+    if (problem === null || typeof problem !== "object") throw new ValueError("problem must be an object {params, x, h0, Y, output}");
+    const params = problem.params;
+    if (params === null || typeof params !== "object") throw new ValueError(`problem.params must be an object with keys ${PARAM_NAMES.join(", ")}`);
+    const unknown = Object.keys(params).filter((k) => !PARAM_NAMES.includes(k));
+    if (unknown.length) throw new ValueError(`problem.params has unknown keys ${unknown.join(", ")}; expected ${PARAM_NAMES.join(", ")}`);
+    for (const k of PARAM_NAMES) if (!(k in params)) throw new ValueError(`problem.params.${k} is missing`);
+    const Wz = matrix(params.Wz, "params.Wz", null, null, "D", "H");
+    const D = Wz.rows, H = Wz.cols;
+    const V = matrix(params.V, "params.V", H, null, "H", "O");
+    const O = V.cols;
+    const p = { D, H, O, Wz: Wz.data, V: V.data };
+    for (const k of ["Wr", "W"]) p[k] = matrix(params[k], `params.${k}`, D, H, "D", "H").data;
+    for (const k of ["Uz", "Ur", "U"]) p[k] = matrix(params[k], `params.${k}`, H, H, "H", "H").data;
+    for (const k of ["bz", "br", "b"]) p[k] = vector(params[k], `params.${k}`, H, "H");
+    p.c = vector(params.c, "params.c", O, "O");
+    const x = matrix(problem.x, "x", null, D, "T+1", "D");
+    const T = x.rows - 1;
+    const Y = matrix(problem.Y, "Y", T + 1, O, "T+1", "O");
+    const h0 = problem.h0 === null || problem.h0 === undefined ? null : vector(problem.h0, "h0", H, "H");
+    const output = problem.output === undefined ? "identity" : problem.output;
+    outputFn(output);
+    return { p, x: x.data, h0, Y: Y.data, output, T };
+  }
+
+  const nested = (a, rows, cols) => Array.from({ length: rows }, (_, i) => Array.from(a.subarray(i * cols, (i + 1) * cols)));
+
+  /**
+   * grubptt.forward + grubptt.backward for one sequence.
+   * problem = {params: {Wz, Uz, bz, Wr, Ur, br, W, U, b, V, c}, x: (T+1)×D, h0: H-vector or null,
+   *            Y: (T+1)×O, output: "identity" | "sigmoid" | "tanh"}  (nested arrays, row convention).
+   * Returns {loss, dh: (T+1)×H, terms: {grad_dense, update_gate, candidate, reset_gate, carry}
+   * each (T+1)×H (the four recurrent terms are 0 at t = T), dh0: H (= dL/dh^(−1))}.
+   */
+  function bptt(problem) {
+    const { p, x, h0, Y, output, T } = readProblem(problem);
+    const cache = gruForward(p, x, h0, output);
+    const { loss, gd } = lossAndGradDense(p, cache, Y);
+    const res = gruBptt(p, cache, gd, true);
+    const T1 = T + 1, H = p.H;
+    const terms = { grad_dense: nested(gd, T1, H) };
+    for (const k of TERMS.slice(1)) terms[k] = nested(res.terms[k], T1, H);
+    return { loss, dh: nested(res.dh, T1, H), terms, dh0: Array.from(res.dh0) };
+  }
+
+  root.grubptt = Object.assign(root.grubptt || {}, {
+    TERMS, RNN_TERMS, OUTPUTS, PARAM_NAMES, ValueError,
+    bptt, readProblem, gruForward, rnnForward, lossAndGradDense, gruBptt, rnnBptt,
+    gruStepJacobian, rnnStepJacobian, singularValues, sampleSteps, gradientFlow, prefix, flowOf,
+  });
+})(typeof window !== "undefined" ? window : globalThis);
