@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Set up what the README commands need; safe to run again (re-installs only what changed).
-#   scripts/setup.sh python    .venv with requirements.txt (Python >= 3.11; set PYTHON=... to choose)
+#   scripts/setup.sh python    .venv with the exact versions of requirements.lock, plus grubptt itself
+#                              (editable); Python >= 3.11, set PYTHON=... to choose
+#   scripts/setup.sh lock      regenerate requirements.lock from requirements.txt in a fresh venv
 #   scripts/setup.sh npm       node_modules/ from package-lock.json (MathJax, RequireJS, widget manager)
 #   scripts/setup.sh chromium  Debian's /usr/bin/chromium for the browser check (apt-get, needs root)
 set -euo pipefail
@@ -18,13 +20,35 @@ setup_python() {
         "$py" -m venv .venv
     fi
     local want stamp=.venv/.grubptt-requirements
-    want="$(fingerprint requirements.txt pyproject.toml)"
+    want="$(fingerprint requirements.lock pyproject.toml)"
     if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-        echo "setup: installing requirements.txt into .venv"
+        echo "setup: installing requirements.lock (exact versions) and grubptt (editable) into .venv"
         .venv/bin/python -m pip install --quiet --upgrade pip
-        .venv/bin/python -m pip install --quiet -r requirements.txt
+        .venv/bin/python -m pip install --quiet -r requirements.lock
+        # --no-deps: the lock already holds every dependency, at the versions CI passed with.
+        .venv/bin/python -m pip install --quiet --no-deps -e .
         echo "$want" > "$stamp"
     fi
+}
+
+# requirements.txt holds the ranges (edit it); requirements.lock the exact versions installed from it in a
+# fresh venv (never edit it by hand). Regenerate after changing requirements.txt, then run both README
+# commands before committing the new lock.
+setup_lock() {
+    local py="${PYTHON:-python3}" tmp
+    tmp="$(mktemp -d)"
+    "$py" -m venv "$tmp/venv"
+    "$tmp/venv/bin/python" -m pip install --quiet --upgrade pip
+    "$tmp/venv/bin/python" -m pip install --quiet -r requirements.txt
+    {
+        echo "# Exact versions the book's CI passed with ($("$py" --version), $(date +%Y-%m-%d)). Generated from requirements.txt"
+        echo "# by \`scripts/setup.sh lock\` (a fresh venv, pip install -r requirements.txt, pip freeze minus grubptt"
+        echo "# itself); scripts/setup.sh installs this file, then grubptt editable (-e .). Edit requirements.txt,"
+        echo "# never this file, and regenerate."
+        "$tmp/venv/bin/python" -m pip freeze --exclude-editable
+    } > requirements.lock
+    rm -rf "$tmp"
+    echo "setup: wrote requirements.lock ($(grep -c '==' requirements.lock) pinned packages)"
 }
 
 setup_npm() {
@@ -58,6 +82,7 @@ for what in "$@"; do
         python) setup_python ;;
         npm) setup_npm ;;
         chromium) setup_chromium ;;
-        *) echo "setup: unknown target $what (python, npm, chromium)" >&2; exit 2 ;;
+        lock) setup_lock ;;
+        *) echo "setup: unknown target $what (python, npm, chromium, lock)" >&2; exit 2 ;;
     esac
 done
