@@ -122,16 +122,33 @@
     return { s, stream, ...params(w, s.H, s.radius, s.bz) };
   }
 
-  /** Both models' measurements for a setting (Jacobians only for s.model), as explore.compute. */
+  /**
+   * Both models' measurements for a setting (Jacobians only for s.model), as explore.compute.
+   * Each model's measurements are kept for the last few settings that affect it (b_z does not
+   * touch the SimpleRNN; switching the shown model only adds its Jacobians), as in Python.
+   */
+  const flowCache = new Map();
   function computeFlows(m) {
     const { s, stream } = m;
-    const x = sequenceX(stream), Y = sequenceY(stream, s.T, s.output);
+    const x = sequenceX(stream);
+    let Y = null;
     const flows = {};
     for (const model of ["GRU", "SimpleRNN"]) {
       const p = model === "GRU" ? m.gru : m.rnn;
+      const key = [model, s.seed, s.H, s.radius, model === "GRU" ? s.bz : 0, s.T, s.output].join("|");
       const r = run(model, s, p, x);
-      const cut = G.prefix(p, r.cache, s.T, s.output);
-      flows[model] = G.flowOf(p, cut, Y, model === s.model ? MAX_JACOBIANS : 0, r.memo);
+      let flow = flowCache.get(key);
+      if (!flow) {
+        Y = Y || sequenceY(stream, s.T, s.output);
+        flow = G.flowOf(p, G.prefix(p, r.cache, s.T, s.output), Y, 0, null);
+        flowCache.set(key, flow);
+        if (flowCache.size > 8) flowCache.delete(flowCache.keys().next().value);
+      }
+      if (model === s.model) {
+        const jac_t = G.sampleSteps(s.T, MAX_JACOBIANS);
+        flow = { ...flow, jac_t, jac_sv: G.stepSingularValues(p, r.cache, jac_t, r.memo) };
+      }
+      flows[model] = flow;
     }
     return flows;
   }
@@ -405,7 +422,7 @@
       const show = () => { out.textContent = fmt(+input.value); };
       input.addEventListener("input", () => { show(); schedule(); });
       show();
-      controls[key] = { input, read: () => +input.value };
+      controls[key] = { input, read: () => +input.value, show };
       row.appendChild(el("div", { class: "grubptt-x-control" }, [el("label", { for: id, text }), input, out]));
     };
     const select = (key, text, options) => {
@@ -538,7 +555,7 @@
       for (const [k, v] of Object.entries(setting)) {
         if (k === "model") { for (const r of inst.root.querySelectorAll("input[type=radio]")) r.checked = r.value === v; }
         else inst.controls[k].input.value = String(v);
-        if (k !== "model") inst.controls[k].input.dispatchEvent(new Event("input"));
+        if (inst.controls[k].show) inst.controls[k].show();
       }
       const s = {};
       for (const [k, c] of Object.entries(inst.controls)) s[k] = c.read();

@@ -385,53 +385,81 @@
     const d = new Float64Array(n), e = new Float64Array(Math.max(n - 1, 0));
     const v = new Float64Array(n), w = new Float64Array(n);
     for (let k = 0; k < n; k++) {
-      // Left reflector: zero A[k+1..n−1][k].
-      let norm = 0.0;
+      // Left reflector I − (2/vv) v vᵀ on rows k..n−1: zeroes A[k+1..n−1][k], d[k] = ∓‖column‖.
       for (let i = k; i < n; i++) v[i] = A[i * n + k];
-      norm = norm2(v, k, n);
+      let norm = norm2(v, k, n);
       if (norm === 0.0) d[k] = 0.0;
       else {
-        const alpha = A[k * n + k] > 0 ? -norm : norm;
+        const alpha = v[k] > 0 ? -norm : norm;
         v[k] -= alpha;
-        let vv = 0.0;
-        for (let i = k; i < n; i++) vv += v[i] * v[i];
-        if (vv > 0) {                                   // A ← A − (2/vv) v (vᵀ A), row by row
-          w.fill(0.0, k + 1, n);
-          for (let i = k; i < n; i++) {
-            const vi = v[i], row = i * n;
-            if (vi !== 0) for (let j = k + 1; j < n; j++) w[j] += vi * A[row + j];
-          }
-          const f = 2.0 / vv;
-          for (let i = k; i < n; i++) {
-            const fv = f * v[i], row = i * n;
-            if (fv !== 0) for (let j = k + 1; j < n; j++) A[row + j] -= fv * w[j];
-          }
-        }
+        const vv = dot(v, k, v, k, n - k);
+        reflectRows(A, n, v, k, n, k + 1, w, 2.0 / vv);
         d[k] = alpha;
       }
       if (k >= n - 1) break;
-      // Right reflector: zero A[k][k+2..n−1].
+      // Right reflector on columns k+1..n−1: zeroes A[k][k+2..n−1], e[k] = ∓‖row‖.
       for (let j = k + 1; j < n; j++) v[j] = A[k * n + j];
       norm = norm2(v, k + 1, n);
       if (norm === 0.0) { e[k] = 0.0; continue; }
-      const alpha = A[k * n + k + 1] > 0 ? -norm : norm;
+      const alpha = v[k + 1] > 0 ? -norm : norm;
       v[k + 1] -= alpha;
-      let vv = 0.0;
-      for (let j = k + 1; j < n; j++) vv += v[j] * v[j];
-      if (vv > 0) {
-        for (let i = k + 1; i < n; i++) {
-          let s = 0.0;
-          const row = i * n;
-          for (let j = k + 1; j < n; j++) s += A[row + j] * v[j];
-          const f = (2.0 * s) / vv;
-          for (let j = k + 1; j < n; j++) A[row + j] -= f * v[j];
-        }
-      }
+      const vv = dot(v, k + 1, v, k + 1, n - k - 1);
+      reflectCols(A, n, v, k + 1, k + 1, 2.0 / vv);
       e[k] = alpha;
     }
     bidiagonalSvd(d, e, n);
     const out = Array.from(d, Math.abs).sort((a, b) => b - a);
     return Float64Array.from(out);
+  }
+
+  // A[lo..hi)[c0..n) ← (I − f v vᵀ) A: w = vᵀ A, then A −= f v w, four rows per pass over w.
+  function reflectRows(A, n, v, lo, hi, c0, w, f) {
+    w.fill(0.0, c0, n);
+    let i = lo;
+    for (; i + 3 < hi; i += 4) {
+      const v0 = v[i], v1 = v[i + 1], v2 = v[i + 2], v3 = v[i + 3];
+      const r0 = i * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
+      for (let j = c0; j < n; j++) w[j] += v0 * A[r0 + j] + v1 * A[r1 + j] + v2 * A[r2 + j] + v3 * A[r3 + j];
+    }
+    for (; i < hi; i++) {
+      const vi = v[i], r = i * n;
+      for (let j = c0; j < n; j++) w[j] += vi * A[r + j];
+    }
+    i = lo;
+    for (; i + 3 < hi; i += 4) {
+      const f0 = f * v[i], f1 = f * v[i + 1], f2 = f * v[i + 2], f3 = f * v[i + 3];
+      const r0 = i * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
+      for (let j = c0; j < n; j++) {
+        const wj = w[j];
+        A[r0 + j] -= f0 * wj; A[r1 + j] -= f1 * wj; A[r2 + j] -= f2 * wj; A[r3 + j] -= f3 * wj;
+      }
+    }
+    for (; i < hi; i++) {
+      const fi = f * v[i], r = i * n;
+      for (let j = c0; j < n; j++) A[r + j] -= fi * w[j];
+    }
+  }
+
+  // A[r0..n)[c0..n) ← A (I − f v vᵀ): per row, s = row · v, row −= f s v; four rows at a time.
+  function reflectCols(A, n, v, r0, c0, f) {
+    let i = r0;
+    for (; i + 3 < n; i += 4) {
+      const a0 = i * n, a1 = a0 + n, a2 = a1 + n, a3 = a2 + n;
+      let s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+      for (let j = c0; j < n; j++) {
+        const vj = v[j];
+        s0 += A[a0 + j] * vj; s1 += A[a1 + j] * vj; s2 += A[a2 + j] * vj; s3 += A[a3 + j] * vj;
+      }
+      s0 *= f; s1 *= f; s2 *= f; s3 *= f;
+      for (let j = c0; j < n; j++) {
+        const vj = v[j];
+        A[a0 + j] -= s0 * vj; A[a1 + j] -= s1 * vj; A[a2 + j] -= s2 * vj; A[a3 + j] -= s3 * vj;
+      }
+    }
+    for (; i < n; i++) {
+      const a = i * n, s = f * dot(A, a + c0, v, c0, n - c0);
+      for (let j = c0; j < n; j++) A[a + j] -= s * v[j];
+    }
   }
 
   // ‖v[lo..hi)‖₂ without overflow or underflow: scaled by the largest entry.
@@ -595,19 +623,28 @@
     const flow = { model, T: cache.T, dh_norm: norms(res.dh, T1, H), term_norms, last_gain, jac_t: [], jac_sv: [] };
     if (maxJacobians > 0) {
       flow.jac_t = sampleSteps(cache.T, maxJacobians);
-      let J = null, w = null;
-      flow.jac_sv = flow.jac_t.map((t) => {
-        const hit = memo && memo.get(t);
-        if (hit) return hit;
-        if (!J) { J = new Float64Array(H * H); w = new Float64Array(H * H); }
-        if (model === "GRU") gruStepJacobian(p, cache, t, J, w);
-        else rnnStepJacobian(p, cache, t, J);
-        const sv = singularValues(J, H);
-        if (memo) memo.set(t, sv);
-        return sv;
-      });
+      flow.jac_sv = stepSingularValues(p, cache, flow.jac_t, memo);
     }
     return flow;
+  }
+
+  /**
+   * Singular values (descending) of J^(t) for each t in ts.  `cache` may be a longer run over the
+   * same inputs (J^(t) reads only step t+1's gates and h^(t)).  `memo` (a Map or null): by t.
+   */
+  function stepSingularValues(p, cache, ts, memo) {
+    const H = p.H;
+    let J = null, w = null;
+    return ts.map((t) => {
+      const hit = memo && memo.get(t);
+      if (hit) return hit;
+      if (!J) { J = new Float64Array(H * H); w = new Float64Array(H * H); }
+      if (cache.model === "GRU") gruStepJacobian(p, cache, t, J, w);
+      else rnnStepJacobian(p, cache, t, J);
+      const sv = singularValues(J, H);
+      if (memo) memo.set(t, sv);
+      return sv;
+    });
   }
 
   // ------------------------------------------------------------------------------------------
@@ -697,6 +734,6 @@
   root.grubptt = Object.assign(root.grubptt || {}, {
     TERMS, RNN_TERMS, OUTPUTS, PARAM_NAMES, ValueError,
     bptt, readProblem, gruForward, rnnForward, lossAndGradDense, gruBptt, rnnBptt,
-    gruStepJacobian, rnnStepJacobian, singularValues, sampleSteps, gradientFlow, prefix, flowOf,
+    gruStepJacobian, rnnStepJacobian, singularValues, sampleSteps, gradientFlow, prefix, flowOf, stepSingularValues,
   });
 })(typeof window !== "undefined" ? window : globalThis);
