@@ -27,7 +27,9 @@
     grad_dense: "#E69F00", update_gate: "#0072B2", candidate: "#009E73", reset_gate: "#D55E00",
     carry: "#CC79A7", recurrent: "#9467bd",
   };
-  const FLOOR = 1e-300;                 // as explore._padded: log axes stop 300 decades down
+  // As grubptt.plots.FLOOR: values at or below the smallest normal float64 (≈ 2.2·10⁻³⁰⁸), exact
+  // zeros included, are drawn on a marked floor line instead of ending the curve.
+  const FLOOR = 2.2250738585072014e-308;
 
   // ---------------------------------------------------------------------------------------------
   // Data files: each is a script calling grubptt_data(name, base64 of little-endian float64).
@@ -61,7 +63,7 @@
 
   function checkSetting(s) {
     const bad = (what) => { throw new G.ValueError(`setting.${what}`); };
-    if (!Number.isInteger(s.T) || s.T < 1 || s.T > T_MAX) bad(`T must be an integer in 1..${T_MAX}, got ${s.T}`);
+    if (!Number.isInteger(s.T) || s.T < 0 || s.T > T_MAX) bad(`T must be an integer in 0..${T_MAX}, got ${s.T}`);
     if (!HIDDEN_SIZES.includes(s.H)) bad(`H must be one of ${HIDDEN_SIZES.join(", ")}, got ${s.H}`);
     if (!Number.isInteger(s.seed) || s.seed < 0 || s.seed >= SEEDS) bad(`seed must be an integer in 0..${SEEDS - 1}, got ${s.seed}`);
     if (!(s.radius >= 0 && Number.isFinite(s.radius))) bad(`radius must be a finite number >= 0, got ${s.radius}`);
@@ -232,13 +234,36 @@
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
     ctx.fillText(spec.title, x + w / 2, y + 2, w - 4);
+    // Ranges: x padded 5 % like matplotlib; y from the positive finite data (log10), padded.
+    const xs = spec.series.flatMap((s) => [s.x[0], s.x[s.x.length - 1]]);
+    let xlo = Math.min(...xs), xhi = Math.max(...xs);
+    if (xhi - xlo < 1e-12) { xlo -= 0.5; xhi += 0.5; }
+    const xpad = 0.05 * (xhi - xlo);
+    xlo -= xpad; xhi += xpad;
+    let ylo = Infinity, yhi = -Infinity, under = false, over = false, floored = false;
+    let overflowed = false;
+    for (const s of spec.series) {
+      s.y.forEach((v, i) => {
+        if (v > FLOOR && v < Infinity) { const lv = Math.log10(v); if (lv < ylo) ylo = lv; if (lv > yhi) yhi = lv; }
+        else if (v <= FLOOR && !(s.skipLast && i === s.y.length - 1)) floored = true;
+        else if (v === Infinity) overflowed = true;
+      });
+    }
+    if (floored) ylo = Math.log10(FLOOR);
+    for (const v of spec.refs || []) { const lv = Math.log10(v); ylo = Math.min(ylo, lv); yhi = Math.max(yhi, lv); }
+    if (!Number.isFinite(ylo)) { ylo = -1; yhi = 1; }
+    if (yhi - ylo < 0.3) { const mid = (ylo + yhi) / 2; ylo = mid - 0.3; yhi = mid + 0.3; }
+    const ypad = 0.05 * (yhi - ylo);
+    ylo = ylo - ypad; yhi = Math.min(yhi + ypad, 308.3);
     // Legend strip: entries left to right, wrapping, between the title and the plot.
     ctx.font = `11px ${FONT}`;
     ctx.textAlign = "left";
     ctx.textBaseline = "middle";
     const left = x + 58, right = x + w - 8;
     let lx = left, ly = y + 26;
-    const entries = spec.legend || [];
+    const entries = (spec.legend || []).slice();
+    if (floored) entries.push({ label: "float64 floor: values < 2·10⁻³⁰⁸ (0 too) drawn on it", color: "#555", dash: [1, 2], width: 1 });
+    if (overflowed) entries.push({ label: "inf: drawn on the top edge", color: "#555", width: 1 });
     for (const e of entries) {
       const tw = ctx.measureText(e.label).width + 30;
       if (lx + tw > right && lx > left) { lx = left; ly += 15; }
@@ -249,25 +274,8 @@
       ctx.fillText(e.label, lx + 24, ly);
       lx += tw + 6;
     }
-    const top = entries.length ? ly + 12 : y + 24;
+    const top = Math.max(ly + 12, y + 26 + 15 + 12);     // two legend rows reserved: plots line up
     const plot = { x: left, y: top, w: right - left, h: y + h - 40 - top };
-    // Ranges: x padded 5 % like matplotlib; y from the positive finite data (log10), padded.
-    const xs = spec.series.flatMap((s) => [s.x[0], s.x[s.x.length - 1]]);
-    let xlo = Math.min(...xs), xhi = Math.max(...xs);
-    if (xhi - xlo < 1e-12) { xlo -= 0.5; xhi += 0.5; }
-    const xpad = 0.05 * (xhi - xlo);
-    xlo -= xpad; xhi += xpad;
-    let ylo = Infinity, yhi = -Infinity, under = false, over = false;
-    for (const s of spec.series) {
-      for (const v of s.y) {
-        if (v > FLOOR && v < Infinity) { const lv = Math.log10(v); if (lv < ylo) ylo = lv; if (lv > yhi) yhi = lv; }
-      }
-    }
-    for (const v of spec.refs || []) { const lv = Math.log10(v); ylo = Math.min(ylo, lv); yhi = Math.max(yhi, lv); }
-    if (!Number.isFinite(ylo)) { ylo = -1; yhi = 1; }
-    if (yhi - ylo < 0.3) { const mid = (ylo + yhi) / 2; ylo = mid - 0.3; yhi = mid + 0.3; }
-    const ypad = 0.05 * (yhi - ylo);
-    ylo = Math.max(ylo - ypad, -300); yhi = Math.min(yhi + ypad, 300);
     const px = (v) => plot.x + ((v - xlo) / (xhi - xlo)) * plot.w;
     const py = (lv) => plot.y + plot.h - ((lv - ylo) / (yhi - ylo)) * plot.h;
     // Frame and reference lines.
@@ -281,8 +289,9 @@
     }
     ctx.setLineDash([]);
     // A value at or below the floor (an underflow to 0 included) is drawn on the floor, not dropped.
+    const lfloor = Math.log10(FLOOR);
     const clampY = (v) => {
-      if (!(v > 10 ** ylo)) { under = true; return ylo; }
+      if (!(v > FLOOR)) { under = true; return lfloor; }
       if (!(v < 10 ** yhi)) { over = true; return yhi; }
       return Math.log10(v);
     };
@@ -315,16 +324,18 @@
       }
     }
     ctx.setLineDash([]);
-    ctx.restore();
-    // Floor / ceiling marks: a dashed line along the edge plus a note under the axis.
-    const notes = [];
-    if (under) {
-      ctx.strokeStyle = "#666"; ctx.setLineDash([5, 3]); ctx.lineWidth = 1;
-      ctx.beginPath(); ctx.moveTo(plot.x, plot.y + plot.h - 1.5); ctx.lineTo(plot.x + plot.w, plot.y + plot.h - 1.5); ctx.stroke();
-      ctx.setLineDash([]);
-      notes.push(`dashed bottom edge: below ${powerLabel(10 ** Math.round(ylo))} (underflow, 0 included)`);
+    if (spec.empty) {
+      ctx.fillStyle = "#555"; ctx.font = `12px ${FONT}`; ctx.textAlign = "center"; ctx.textBaseline = "middle";
+      ctx.fillText(spec.empty, plot.x + plot.w / 2, plot.y + plot.h / 2);
     }
-    if (over) notes.push("top edge: above the axis (overflow)");
+    ctx.restore();
+    // The floor: a dotted line (named in the legend strip) where the underflowed values lie.
+    if (under) {
+      const Y = Math.round(py(lfloor)) + 0.5;
+      ctx.strokeStyle = "#555"; ctx.setLineDash([1, 2]); ctx.lineWidth = 1;
+      ctx.beginPath(); ctx.moveTo(plot.x, Y); ctx.lineTo(plot.x + plot.w, Y); ctx.stroke();
+      ctx.setLineDash([]);
+    }
     // Ticks.
     ctx.fillStyle = "#222"; ctx.strokeStyle = "#333"; ctx.lineWidth = 1;
     ctx.font = `11px ${FONT}`;
@@ -335,19 +346,25 @@
       ctx.fillText(String(v), X, plot.y + plot.h + 6);
     }
     ctx.textAlign = "right"; ctx.textBaseline = "middle";
+    // Labels closer than 16 px would crowd (0.09 under 0.1): keep powers of ten, drop the other.
+    const kept = [];
     for (const v of logTicks(ylo, yhi)) {
+      const last = kept[kept.length - 1];
+      if (last !== undefined && Math.abs(py(Math.log10(v)) - py(Math.log10(last))) < 16) {
+        if (Number.isInteger(Math.log10(v))) kept[kept.length - 1] = v;
+        continue;
+      }
+      kept.push(v);
+    }
+    for (const v of kept) {
       const Y = Math.round(py(Math.log10(v))) + 0.5;
       ctx.beginPath(); ctx.moveTo(plot.x - 4, Y); ctx.lineTo(plot.x, Y); ctx.stroke();
       ctx.fillText(powerLabel(v), plot.x - 6, Y);
     }
-    // Axis labels (and the floor note, right-aligned on the x label's line).
+    // Axis labels.
     ctx.font = `12px ${FONT}`;
     ctx.textAlign = "center"; ctx.textBaseline = "top";
     ctx.fillText(spec.xlabel, plot.x + plot.w / 2, plot.y + plot.h + 21);
-    if (notes.length) {
-      ctx.font = `10px ${FONT}`; ctx.fillStyle = "#555"; ctx.textAlign = "right";
-      ctx.fillText(notes.join("; "), plot.x + plot.w, plot.y + plot.h + 34 - 10);
-    }
     ctx.save();
     ctx.font = `12px ${FONT}`; ctx.fillStyle = "#222";
     ctx.translate(x + 10, plot.y + plot.h / 2); ctx.rotate(-Math.PI / 2);
@@ -375,12 +392,12 @@
       { title: `${model}: norms of the terms of dh(t)`, xlabel: "t  (recurrent terms are 0 at t = T: not drawn)", ylabel: "‖term‖",
         legend: termKeys.map((k) => ({ label: label(k), color: TERM_COLORS[k] })),
         series: termKeys.map((k) => ({ x: t, y: f.term_norms[k], color: TERM_COLORS[k], width: 1.3, skipLast: k !== "grad_dense" })) },
-      { title: "‖∂L(T)/∂h(t)‖ / ‖grad_dense(T)‖ against T − t", xlabel: "distance T − t", ylabel: "gain",
+      { title: "‖∂L(T)/∂h(t)‖ / ‖grad_dense(T)‖ against T − t", xlabel: "distance d = T − t", ylabel: "gain",
         legend: Object.keys(flows).map((m) => ({ label: m, color: MODEL_COLORS[m] })), refs: [1],
         series: Object.keys(flows).map((m) => ({ x: range(flows[m].T + 1), y: flows[m].last_gain, color: MODEL_COLORS[m] })) },
       { title: `${model}: singular values of ∂h(t+1)/∂h(t)`, xlabel: `t  (${jt.length} steps)`, ylabel: "singular value",
         legend: [{ label: "largest", color }, { label: "median", color, dash: [6, 3] }, { label: "smallest", color, dash: [2, 2] }],
-        refs: [1],
+        refs: [1], empty: jt.length ? null : "T = 0: no step t → t + 1, no Jacobian",
         band: jt.length ? { x: jt, lo: pick((r) => r[r.length - 1]), hi: pick((r) => r[0]), color } : null,
         series: jt.length ? [
           { x: jt, y: pick((r) => r[0]), color, markers: jt.length < 3 },
@@ -435,7 +452,7 @@
       controls[key] = { input: s, read: () => (typeof options[0] === "number" ? +s.value : s.value) };
       row.appendChild(el("div", { class: "grubptt-x-control" }, [el("label", { for: id, text }), s]));
     };
-    slider("T", "T", 1, T_MAX, 1, String);
+    slider("T", "T", 0, T_MAX, 1, String);
     select("H", "hidden size H", HIDDEN_SIZES);
     select("seed", "seed", range(SEEDS));
     slider("radius", "radius of Uz, Ur, U", 0.1, 2, 0.05, (v) => v.toFixed(2));

@@ -571,12 +571,14 @@
     return f % 2 === 0 ? f : f + 1;
   }
 
+  // ‖row t‖₂ for each t.  Rows far from 1 are scaled first: squaring a 1e-160 entry would underflow
+  // to 0 and end a vanishing-gradient curve at 1e-154 instead of at float64's true floor.
   const norms = (a, T1, H) => {
     const out = new Float64Array(T1);
     for (let t = 0; t < T1; t++) {
       let s = 0.0;
       for (let j = 0; j < H; j++) s += a[t * H + j] * a[t * H + j];
-      out[t] = Math.sqrt(s);
+      out[t] = s > 1e-280 && s < 1e280 ? Math.sqrt(s) : norm2(a, t * H, (t + 1) * H);
     }
     return out;
   };
