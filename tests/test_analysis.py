@@ -193,20 +193,20 @@ def test_carry_deviation_is_the_three_other_paths():
         assert dev[t] == pytest.approx(np.linalg.norm(rest, 2), rel=1e-12)
         carry = grubptt.step_jacobian(p, c, t, path="carry")
         np.testing.assert_allclose(carry, np.diag(1 - c.z[t + 1]), rtol=1e-14)
-    with pytest.raises(ValueError, match="GRU"):
+    with pytest.raises(TypeError, match="GRU"):
         analysis.carry_deviation(*_problem("SimpleRNN")[:2])
 
 
 def test_bad_inputs():
     p, c, Y = _problem("GRU")
     r, rc, _ = _problem("SimpleRNN")
-    with pytest.raises(ValueError, match="cache must be a RNNCache"):
+    with pytest.raises(TypeError, match="cache must be a RNNCache"):
         analysis.gradient_flow(r, c, Y)
     with pytest.raises(ValueError, match="grad_dense must have the shape of h"):
         analysis.bptt(p, c, np.zeros((c.T, 6)))
     with pytest.raises(ValueError, match="Y must have the shape"):
         analysis.grad_dense(p, c, Y[:-1])
-    with pytest.raises(ValueError, match="params must be"):
+    with pytest.raises(TypeError, match="params must be"):
         analysis.model_name(object())
     with pytest.raises(ValueError, match="unbatched"):
         analysis.gradient_flow(p, grubptt.forward(p, np.zeros((2, 3, 4))), np.zeros((2, 3, 4)))

@@ -205,14 +205,16 @@ def test_step_jacobian_and_term_check_reject_bad_arguments(pr, prb):
     grads = grubptt.backward(pr.params, cache, pr.Y)
     T = T1 - 1
     for t in (-2, T, T + 3):
-        with pytest.raises(ValueError, match=rf"^t must satisfy -1 <= t < T = {T}, got {t}"):
+        with pytest.raises(ValueError, match=rf"^t must be an integer with -1 <= t <= {T - 1} "
+                                             rf"\(T = {T}.*got {t}"):
             grubptt.step_jacobian(pr.params, cache, t)
     with pytest.raises(ValueError, match=r"^path must be one of .*'carry'.*got 'dense'"):
         grubptt.step_jacobian(pr.params, cache, 0, path="dense")
     with pytest.raises(ValueError, match=r"^term must be one of .*'grad_dense'.*got 'reset'"):
         grubptt.term_check(pr.params, cache, grads, "reset", 0)
     for t in (-1, T + 1):
-        with pytest.raises(ValueError, match=rf"^t must satisfy 0 <= t <= T = {T}, got {t}"):
+        with pytest.raises(ValueError, match=rf"^t must be an integer with 0 <= t <= {T} \(T = {T}\), "
+                                             rf"got {t}"):
             grubptt.term_check(pr.params, cache, grads, "carry", t)
     no_terms = grubptt.backward(pr.params, cache, pr.Y, terms=False)
     with pytest.raises(ValueError, match=r"terms=True"):
@@ -225,7 +227,7 @@ def test_step_jacobian_and_term_check_reject_bad_arguments(pr, prb):
 
 def test_rnn_rejects_bad_input():
     rnn = make_problem(35, N=N, T=T1 - 1, D=D, H=H, O=O, rnn=True)
-    with pytest.raises(ValueError, match=rf"^params\.U must have shape {esc(str((H, H)))}"):
+    with pytest.raises(ValueError, match=r"^params\.U must have shape \(H, H\) \(square\), got \(4, 5\)"):
         grubptt.rnn_forward(_with(rnn.params, U=np.ones((H, H + 1))), rnn.x)
     with pytest.raises(ValueError, match=r"^params\.V must be a 2-D array of shape \(H, O\)"):
         grubptt.rnn_forward(_with(rnn.params, V=np.ones(H)), rnn.x)
@@ -236,7 +238,7 @@ def test_rnn_rejects_bad_input():
     cache = grubptt.rnn_forward(rnn.params, rnn.x)
     with pytest.raises(ValueError, match=rf"^Y must have the shape of the outputs y, {esc(str((N, T1, O)))}"):
         grubptt.rnn_backward(rnn.params, cache, np.ones((N, T1 + 1, O)))
-    with pytest.raises(ValueError, match=r"^t must satisfy -1 <= t < T"):
+    with pytest.raises(ValueError, match=r"^t must be an integer with -1 <= t <= "):
         grubptt.rnn_step_jacobian(rnn.params, cache, T1 - 1)
 
 
@@ -256,7 +258,7 @@ def test_init_params_rejects_bad_sizes(kwargs):
     (dict(recurrent_radius=-0.5), r"^recurrent_radius must be a finite number >= 0.*-0\.5"),
     (dict(recurrent_radius=np.inf), r"^recurrent_radius must be a finite number"),
     (dict(scale=0.0), r"^scale must be a finite number > 0.*0\.0"),
-    (dict(scale=np.nan), r"^scale must be a finite number > 0"),
+    (dict(scale=np.nan), r"^scale must be a finite number"),
     (dict(bz=np.nan), r"^bz must be a finite number"),
 ])
 def test_init_params_rejects_bad_options(kwargs, pattern):
@@ -276,7 +278,7 @@ def test_numeric_helpers_reject_bad_input():
         grubptt.numerical_gradient(lambda a: 0.0, np.ones((4, 4))[:, :2])
     with pytest.raises(ValueError, match=r"^a and b must have the same shape, got \(2,\) and \(3,\)"):
         grubptt.relative_error(np.ones(2), np.ones(3))
-    with pytest.raises(ValueError, match=r"^params must be GRUParams or RNNParams, got dict"):
+    with pytest.raises(TypeError, match=r"^params must be GRUParams or RNNParams, got dict"):
         grubptt.gradcheck({}, np.ones((2, 1)), np.ones((2, 1)))
 
 

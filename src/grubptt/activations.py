@@ -11,7 +11,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["sigmoid", "tanh", "identity", "OUTPUTS", "output_fns", "check_output_name"]
+__all__ = ["sigmoid", "tanh", "identity", "dsigmoid", "dtanh", "OUTPUTS", "HIDDEN", "output_fns",
+           "check_output_name", "check_activation_name"]
 
 
 def sigmoid(a: np.ndarray) -> np.ndarray:
@@ -32,18 +33,36 @@ def identity(a: np.ndarray) -> np.ndarray:
     return np.asarray(a)
 
 
+def dsigmoid(s: np.ndarray) -> np.ndarray:
+    """σ'(a) = σ(a)(1 − σ(a)), from s = σ(a)."""
+    return s * (1.0 - s)
+
+
+def dtanh(t: np.ndarray) -> np.ndarray:
+    """tanh'(a) = 1 − tanh(a)², from t = tanh(a)."""
+    return 1.0 - t * t
+
+
 # g and g' expressed through y = g(ŷ), for the output activations of eq. (9.17).
 OUTPUTS: dict[str, tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray]]] = {
     "identity": (identity, lambda y: np.ones_like(y)),
-    "sigmoid": (sigmoid, lambda y: y * (1.0 - y)),
-    "tanh": (tanh, lambda y: 1.0 - y * y),
+    "sigmoid": (sigmoid, dsigmoid),
+    "tanh": (tanh, dtanh),
 }
+#: The SimpleRNN's hidden activation f of eq. (7.10), with f' through h = f(a).
+HIDDEN = {"tanh": (tanh, dtanh), "sigmoid": (sigmoid, dsigmoid)}
 
 
 def check_output_name(output: str, argname: str = "output") -> str:
     if not isinstance(output, str) or output not in OUTPUTS:
         raise ValueError(f"{argname} must be one of {sorted(OUTPUTS)}, got {output!r}")
     return output
+
+
+def check_activation_name(activation: str) -> str:
+    if not isinstance(activation, str) or activation not in HIDDEN:
+        raise ValueError(f"activation must be one of {sorted(HIDDEN)}, got {activation!r}")
+    return activation
 
 
 def output_fns(output: str):

@@ -22,10 +22,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from .activations import check_output_name
+from .cache import GRUCache, caller_layout, time_major
 from .dense import dense_backward
-from .gru import PATHS, TERMS, GRUCache, _bptt
+from .models import check_pair, model_of
 from .params import GRUParams, init_params
-from .rnn import _HIDDEN, RNN_TERMS, RNNCache, RNNParams, _rnn_bptt, init_rnn_params
+from .rnn import RNNCache, RNNParams, init_rnn_params
+from .validation import as_array, finite_number, int_in_range, positive_int
 
 __all__ = [
     "make_gru", "make_rnn", "make_data", "grad_dense", "bptt", "last_step_gradients",
@@ -37,12 +39,6 @@ Params = GRUParams | RNNParams
 Cache = GRUCache | RNNCache
 
 
-def _positive_int(name: str, v) -> int:
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-        raise ValueError(f"{name} must be a positive integer, got {v!r}")
-    return int(v)
-
-
 def make_gru(hidden_size: int = 32, *, input_size: int = 4, output_size: int = 4, seed: int = 0,
              radius: float = 1.0, bz: float = 0.0, dtype=np.float64) -> GRUParams:
     """A GRU whose recurrent matrices Uz, Ur, U are orthogonal times ``radius``.
@@ -51,8 +47,7 @@ def make_gru(hidden_size: int = 32, *, input_size: int = 4, output_size: int = 4
     ``bz`` fills the update-gate bias (very negative: z → 0, the GRU copies h forward).
     Input/output weights: Gaussian, std 1/sqrt(fan_in).  Shapes as in :class:`GRUParams`.
     """
-    if not np.isfinite(radius) or radius < 0:
-        raise ValueError(f"radius must be a finite number >= 0, got {radius!r}")
+    radius = finite_number("radius", radius, low=0.0)
     return init_params(input_size, hidden_size, output_size, seed=seed, dtype=dtype,
                        recurrent_radius=float(radius), bz=float(bz))
 
@@ -60,8 +55,7 @@ def make_gru(hidden_size: int = 32, *, input_size: int = 4, output_size: int = 4
 def make_rnn(hidden_size: int = 32, *, input_size: int = 4, output_size: int = 4, seed: int = 0,
              radius: float = 1.0, dtype=np.float64) -> RNNParams:
     """A SimpleRNN (eq. 7.10) whose U is orthogonal times ``radius``; otherwise like :func:`make_gru`."""
-    if not np.isfinite(radius) or radius < 0:
-        raise ValueError(f"radius must be a finite number >= 0, got {radius!r}")
+    radius = finite_number("radius", radius, low=0.0)
     return init_rnn_params(input_size, hidden_size, output_size, seed=seed, dtype=dtype,
                            recurrent_radius=float(radius))
 
@@ -73,10 +67,9 @@ def make_data(T: int, *, input_size: int = 4, output_size: int = 4, seed: int = 
     Targets are uniform in (0, 1) for g = sigmoid, in (−1, 1) for tanh, standard normal for identity:
     the Explore chapters only need *some* error signal at every step, not a task.
     """
-    if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 0:
-        raise ValueError(f"T must be an integer >= 0 (the sequence has T+1 steps), got {T!r}")
-    D = _positive_int("input_size", input_size)
-    O = _positive_int("output_size", output_size)
+    T = int_in_range("T", T, 0)
+    D = positive_int("input_size", input_size)
+    O = positive_int("output_size", output_size)
     check_output_name(output)
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((T + 1, D))
@@ -90,40 +83,17 @@ def make_data(T: int, *, input_size: int = 4, output_size: int = 4, seed: int = 
 
 
 def model_name(params: Params) -> str:
-    """"GRU" or "SimpleRNN"; ValueError for anything else."""
-    if isinstance(params, GRUParams):
-        return "GRU"
-    if isinstance(params, RNNParams):
-        return "SimpleRNN"
-    raise ValueError(f"params must be GRUParams or RNNParams, got {type(params).__name__}")
+    """"GRU" or "SimpleRNN"; TypeError for anything else."""
+    return model_of(params).name
 
 
-def _check_pair(params: Params, cache: Cache) -> str:
-    name = model_name(params)
-    want = GRUCache if name == "GRU" else RNNCache
-    if not isinstance(cache, want):
-        raise ValueError(f"cache must be a {want.__name__} for {name} params, got {type(cache).__name__}")
-    if cache.H != params.hidden_size:
-        raise ValueError(f"cache has H = {cache.H} but params.hidden_size = {params.hidden_size}")
-    return name
-
-
-def _time_major(arr: np.ndarray, cache: Cache, name: str) -> np.ndarray:
+def _time_major(arr, cache, name: str) -> np.ndarray:
     """An array shaped like ``cache.h`` ((T+1, H) or (N, T+1, H)) → time-major (T+1, N, H)."""
-    arr = np.asarray(arr)
+    arr = as_array(arr, name, cache.h_tm.dtype)
     want = cache.h.shape
     if arr.shape != want:
         raise ValueError(f"{name} must have the shape of h, {want} ((N,) T+1, H), got {arr.shape}")
-    tm = arr[:, None] if not cache.batched else np.swapaxes(arr, 0, 1)
-    return np.ascontiguousarray(tm, dtype=cache.h_tm.dtype)
-
-
-def _user(arr: np.ndarray, batched: bool) -> np.ndarray:
-    return np.swapaxes(arr, 0, 1) if batched else arr[:, 0]
-
-
-def _grad_dense_tm(params: Params, cache: Cache, Y: np.ndarray) -> np.ndarray:
-    return dense_backward(params, cache, Y).grad_dense                 # (T+1, N, H)
+    return np.ascontiguousarray(time_major(arr, cache.batched))
 
 
 def grad_dense(params: Params, cache: Cache, Y: np.ndarray) -> np.ndarray:
@@ -131,8 +101,8 @@ def grad_dense(params: Params, cache: Cache, Y: np.ndarray) -> np.ndarray:
 
     The same for GRU and SimpleRNN: it only involves the dense layer ŷ = h V + c, y = g(ŷ).
     """
-    _check_pair(params, cache)
-    return _user(_grad_dense_tm(params, cache, Y), cache.batched)
+    check_pair(params, cache, "grad_dense")
+    return caller_layout(dense_backward(params, cache, Y).grad_dense, cache.batched)
 
 
 def bptt(params: Params, cache: Cache, grad_dense: np.ndarray, *,
@@ -144,16 +114,13 @@ def bptt(params: Params, cache: Cache, grad_dense: np.ndarray, *,
     ``cache.h``; with ``terms`` also a dict of the recurrent terms (the GRU's four paths,
     or the SimpleRNN's "recurrent"), each shaped like dh.
     """
-    name = _check_pair(params, cache)
+    model = check_pair(params, cache, "bptt")
     gd = _time_major(grad_dense, cache, "grad_dense")
     b = cache.batched
-    if name == "GRU":
-        dh, rec, *_ = _bptt(params, cache, gd, split=terms)
-        parts = {k: _user(v, b) for k, v in rec.items()} if terms else None
-    else:
-        dh, rec, _, _ = _rnn_bptt(params, cache, gd)
-        parts = {"recurrent": _user(rec, b)} if terms else None
-    return (_user(dh, b), parts) if terms else _user(dh, b)
+    dh, rec, *_ = model.dh_recursion(params, cache, gd, terms=terms)
+    if not terms:
+        return caller_layout(dh[1:], b)
+    return caller_layout(dh[1:], b), {k: caller_layout(v[1:], b) for k, v in rec.items()}
 
 
 def last_step_gradients(params: Params, cache: Cache, Y: np.ndarray) -> np.ndarray:
@@ -172,12 +139,10 @@ def sample_steps(T: int, max_steps: int | None = None) -> np.ndarray:
 
     The first (0) and last (T−1) step are always among them when max_steps ≥ 2.
     """
-    if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 0:
-        raise ValueError(f"T must be an integer >= 0, got {T!r}")
+    T = int_in_range("T", T, 0)
     if max_steps is None:
         return np.arange(T)
-    if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)) or max_steps < 0:
-        raise ValueError(f"max_steps must be an integer >= 0 or None, got {max_steps!r}")
+    max_steps = int_in_range("max_steps", max_steps, 0)
     if T <= max_steps:
         return np.arange(T)
     if max_steps == 0:
@@ -192,51 +157,15 @@ def step_jacobians(params: Params, cache: Cache, ts=None) -> np.ndarray:
     (one t at a time), batched over t because the Explore widget needs dozens per update.
     ``ts``: steps in −1..T−1 (default 0..T−1).  Unbatched caches only.  Shape (len(ts), H, H).
     """
-    name = _check_pair(params, cache)
+    model = check_pair(params, cache, "step_jacobians")
     if cache.batched:
         raise ValueError("step_jacobians takes an unbatched cache (x of shape (T+1, D))")
     ts = np.arange(cache.T) if ts is None else np.asarray(ts)
-    if ts.ndim != 1 or ts.dtype.kind not in "iu":
+    if isinstance(ts, np.ma.MaskedArray) or ts.ndim != 1 or ts.dtype.kind not in "iu":
         raise ValueError(f"ts must be a 1-D array of integer steps, got {ts!r}")
     if ts.size and (ts.min() < -1 or ts.max() >= cache.T):
         raise ValueError(f"ts must lie in -1 <= t < T = {cache.T}, got {ts.min()}..{ts.max()}")
-    s = ts + 1                                          # J^(t) uses the gates of step t+1
-    if name == "SimpleRNN":
-        return _rnn_step_jacobians(params, cache, s)
-    return _gru_step_jacobians(params, cache.ZR_tm[s, 0], cache.HH_tm[s, 0], cache.h_tm[s, 0])
-
-
-def _gru_step_jacobians(params: GRUParams, zr: np.ndarray, hh: np.ndarray, hp: np.ndarray) -> np.ndarray:
-    """J^(t) in closed form from step t+1's gates zr = [z | r] (K, 2H) and ĥ (K, H), and hp = h^(t) (K, H).
-
-    Reading the four paths of (9.22) off as matrices (δ J = the recurrent part for a row δ):
-
-        J = diag(1 − z) + diag(c) Uzᵀ + diag(a) Uᵀ diag(r) + diag(a) Uᵀ diag(b) Urᵀ
-
-    with a = z ⊙ tanh'(a_h), b = h ⊙ σ'(a_r), c = (ĥ − h) ⊙ σ'(a_z): carry, update gate,
-    candidate, reset gate.  Equal to sending the identity through the step backwards
-    (as :func:`grubptt.step_jacobian` does) but 4-5× faster, which the widget needs.
-    """
-    H = hp.shape[-1]
-    z, r = zr[:, :H], zr[:, H:]
-    a = z * (1.0 - hh * hh)
-    b = hp * r * (1.0 - r)
-    c = (hh - hp) * z * (1.0 - z)
-    U_T = params.U.T
-    J = (U_T[None] * b[:, None, :]) @ params.Ur.T       # Uᵀ diag(b) Urᵀ, (K, H, H)
-    J += U_T[None] * r[:, None, :]                      # + Uᵀ diag(r)
-    J *= a[:, :, None]                                  # diag(a) (…)
-    J += c[:, :, None] * params.Uz.T[None]
-    idx = np.arange(H)
-    J[:, idx, idx] += 1.0 - z
-    return J
-
-
-def _rnn_step_jacobians(params: RNNParams, cache: RNNCache, s: np.ndarray) -> np.ndarray:
-    """diag(f'(a^(s))) Uᵀ for the steps s (= t + 1); the batched twin of ``rnn_step_jacobian``."""
-    _, df = _HIDDEN[cache.activation]
-    d = df(cache.h_tm[s + 1, 0])                        # f'(a^(s)), written through h^(s) = f(a^(s))
-    return d[:, :, None] * params.U.T[None]
+    return model.jacobians(params, cache, ts + 1)       # J^(t) uses the gates of step t+1
 
 
 def jacobian_singular_values(params: Params, cache: Cache, ts=None) -> np.ndarray:
@@ -255,11 +184,12 @@ def carry_deviation(params: GRUParams, cache: GRUCache, ts=None) -> np.ndarray:
     factor z^(t+1) on its rows, so it vanishes as z → 0 (``book/11_gru_vs_rnn.ipynb``).
     Spectral norms, shape (len(ts),).  Unbatched GRU caches only.
     """
-    if model_name(params) != "GRU":
-        raise ValueError("carry_deviation is defined for a GRU (params must be GRUParams)")
+    if not isinstance(params, GRUParams):
+        raise TypeError(f"params must be GRUParams (carry_deviation is defined for a GRU), "
+                        f"got {type(params).__name__}")
     J = step_jacobians(params, cache, ts)
     ts = np.arange(cache.T) if ts is None else np.asarray(ts)
-    keep = 1.0 - cache.ZR_tm[ts + 1, 0, :cache.H]                      # 1 − z^(t+1), (K, H)
+    keep = 1.0 - cache.z_tm[ts + 1, 0]                      # 1 − z^(t+1), (K, H)
     idx = np.arange(cache.H)
     J[:, idx, idx] -= keep
     return np.linalg.norm(J, 2, axis=(1, 2))
@@ -297,7 +227,7 @@ class GradientFlow:
 
 
 # What the BPTT loops read element by element; they get real copies, the rest only needs shapes.
-_TWIN_COPIED = ("ZR_tm", "HH_tm", "h_tm")
+_TWIN_COPIED = ("zr_tm", "hh_tm", "h_tm")
 
 
 def _twin(cache: Cache) -> Cache:
@@ -314,8 +244,6 @@ def _twin(cache: Cache) -> Cache:
             a = getattr(cache, f.name)                                  # (steps, 1, ·)
             two = np.broadcast_to(a, (a.shape[0], 2, *a.shape[2:]))
             rep[f.name] = np.ascontiguousarray(two) if f.name in _TWIN_COPIED else two
-    if isinstance(cache, GRUCache):
-        rep["_A"] = None                                               # its a_* are one sequence's
     return dataclasses.replace(cache, batched=True, **rep)
 
 
@@ -328,20 +256,17 @@ def gradient_flow(params: Params, cache: Cache, Y: np.ndarray, *,
     about one pass when H is small.  Singular values of J^(t) at ≤ ``max_jacobians``
     evenly spread steps (None: all).  Unbatched caches only.
     """
-    name = _check_pair(params, cache)
-    gd = _grad_dense_tm(params, cache, Y)[:, 0]                   # (T+1, H)
+    model = check_pair(params, cache, "gradient_flow")
+    if cache.batched:
+        raise ValueError("gradient_flow takes an unbatched cache (x of shape (T+1, D))")
+    gd = dense_backward(params, cache, Y).grad_dense[:, 0]             # (T+1, H)
     two = np.zeros((cache.T + 1, 2, cache.H), dtype=gd.dtype)
     two[:, 0] = gd
     two[-1, 1] = gd[-1]
-    twin = _twin(cache)
-    if name == "GRU":
-        dh, rec, *_ = _bptt(params, twin, two, split=True)
-        keys = TERMS
-        parts = {"grad_dense": gd, **{k: rec[k][:, 0] for k in PATHS}}
-    else:
-        dh, rec, _, _ = _rnn_bptt(params, twin, two)
-        keys = RNN_TERMS
-        parts = {"grad_dense": gd, "recurrent": rec[:, 0]}
+    dh, rec, *_ = model.dh_recursion(params, _twin(cache), two, terms=True)
+    dh = dh[1:]
+    parts = {"grad_dense": gd, **{k: v[1:, 0] for k, v in rec.items()}}
+    keys, name = model.terms, model.name
     ts = sample_steps(cache.T, max_jacobians)
     return GradientFlow(
         model=name, T=cache.T,

@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .activations import output_fns, sigmoid
-from .gru import TERMS, GRUCache, GRUGrads, term_check
+from .cache import TERMS, GRUCache, GRUGrads
+from .gradcheck import term_check
 from .numeric import relative_error
 from .params import GRUParams
 

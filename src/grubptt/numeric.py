@@ -9,7 +9,14 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["numerical_gradient", "relative_error"]
+from .validation import as_array, check_finite, finite_number
+
+__all__ = ["numerical_gradient", "relative_error", "check_eps"]
+
+
+def check_eps(eps) -> float:
+    """The step of central differences: a finite number > 0."""
+    return finite_number("eps", eps, low=0.0, strict=True)
 
 
 def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
@@ -18,33 +25,44 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, eps: flo
     ``x`` is perturbed in place and restored, so ``f`` may close over it.
     The error is O(ε²) plus rounding O(u/ε): ε = 1e-6 suits float64.
     """
-    x = np.asarray(x)
+    eps = check_eps(eps)
+    if not callable(f):
+        raise TypeError(f"f must be a function of x, got {type(f).__name__}")
+    if not isinstance(x, np.ndarray) or isinstance(x, np.ma.MaskedArray):
+        raise TypeError(f"x must be a numpy array (it is perturbed in place), got {type(x).__name__}")
     if x.dtype.kind != "f":
         raise ValueError(f"x must be a float array to be perturbed, got dtype {x.dtype}")
     if np.finfo(x.dtype).eps > 1e-12:
         # in float32 x ± ε is rounded to a spacing of ~1e-7·|x|: the differences would be mostly noise
         raise ValueError(f"x must be float64 (or wider) for central differences, got dtype {x.dtype}; "
                          "perturb a float64 copy, x.astype(np.float64)")
+    check_finite(x, "x")
     grad = np.zeros(x.shape, dtype=np.float64)
     flat = x.reshape(-1)  # a view: writing to it perturbs x
     if not np.shares_memory(flat, x):
         raise ValueError("x must be contiguous so that it can be perturbed in place")
     for i in range(flat.size):
         old = flat[i]
-        flat[i] = old + eps
-        f_plus = float(f(x))
-        flat[i] = old - eps
-        f_minus = float(f(x))
-        flat[i] = old
+        try:
+            flat[i] = old + eps
+            f_plus = float(f(x))
+            flat[i] = old - eps
+            f_minus = float(f(x))
+        finally:                            # x is restored even when f raises
+            flat[i] = old
         grad.reshape(-1)[i] = (f_plus - f_minus) / (2.0 * eps)
     return grad
 
 
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     """‖a − b‖ / max(‖a‖, ‖b‖) (Frobenius norms); 0 when both are zero."""
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
+    a = as_array(a, "a", np.float64)
+    b = as_array(b, "b", np.float64)
     if a.shape != b.shape:
         raise ValueError(f"a and b must have the same shape, got {a.shape} and {b.shape}")
-    scale = max(np.linalg.norm(a), np.linalg.norm(b))
-    return 0.0 if scale == 0.0 else float(np.linalg.norm(a - b) / scale)
+    # both scaled by their largest entry first: the norms of 1e200-sized arrays would overflow
+    m = max(np.max(np.abs(a), initial=0.0), np.max(np.abs(b), initial=0.0))
+    if m == 0.0:
+        return 0.0
+    a, b = a / m, b / m
+    return float(np.linalg.norm(a - b) / max(np.linalg.norm(a), np.linalg.norm(b)))

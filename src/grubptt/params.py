@@ -5,19 +5,87 @@ Explained in the book's chapter "The forward pass" (``book/02_forward.ipynb``).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, fields
 
 import numpy as np
 
-from .validation import matrix_dim
+from .validation import finite_number, float_dtype, positive_int
 
-__all__ = ["GRUParams", "init_params", "PARAM_NAMES"]
+__all__ = ["ParamsBase", "GRUParams", "init_params", "PARAM_NAMES"]
 
 PARAM_NAMES: tuple[str, ...] = ("Wz", "Uz", "bz", "Wr", "Ur", "br", "W", "U", "b", "V", "c")
 
 
-@dataclass
-class GRUParams:
+class ParamsBase:
+    """What every model's parameter set shares: named arrays, copies, and a fingerprint.
+
+    Subclasses are dataclasses of numpy arrays and say which arrays give D, H and O
+    (``_SIZES``) and the shape of each array in symbols (``LAYOUT``).
+    """
+
+    names: tuple[str, ...] = ()
+    LAYOUT: dict[str, tuple[str, ...]] = {}
+    _SIZES = {"D": ("Wz", 0), "H": ("Uz", 0), "O": ("V", 1)}
+
+    def _size(self, symbol: str) -> int:
+        name, axis = self._SIZES[symbol]
+        shape = np.shape(getattr(self, name))
+        if len(shape) != 2:
+            layout = "(" + ", ".join(self.LAYOUT[name]) + ")"
+            raise ValueError(f"params.{name} must be a 2-D array of shape {layout}, got shape {shape}")
+        return int(shape[axis])
+
+    @property
+    def input_size(self) -> int:
+        return self._size("D")
+
+    @property
+    def hidden_size(self) -> int:
+        return self._size("H")
+
+    @property
+    def output_size(self) -> int:
+        return self._size("O")
+
+    @property
+    def dtype(self) -> np.dtype:
+        return np.asarray(getattr(self, self.names[0])).dtype
+
+    def expected_shapes(self) -> dict[str, tuple[int, ...]]:
+        """Shape each array must have, from D, H, O (read from the arrays named in ``_SIZES``)."""
+        sizes = {"D": self.input_size, "H": self.hidden_size, "O": self.output_size}
+        return {k: tuple(sizes[s] for s in layout) for k, layout in self.LAYOUT.items()}
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The arrays by name, in the order of ``names``."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def copy(self):
+        return type(self)(**{k: np.array(v, copy=True) for k, v in self.arrays().items()})
+
+    def astype(self, dtype):
+        return type(self)(**{k: np.asarray(v).astype(dtype) for k, v in self.arrays().items()})
+
+    def zeros_like(self):
+        return type(self)(**{k: np.zeros_like(v) for k, v in self.arrays().items()})
+
+    def fingerprint(self) -> bytes:
+        """A 16-byte digest of every array's dtype, shape and values.
+
+        A cache remembers the fingerprint of the parameters it was computed with, so that
+        ``backward`` can refuse other parameters, or these ones changed in place since.
+        """
+        h = hashlib.blake2b(digest_size=16)
+        for name, v in self.arrays().items():
+            a = np.ascontiguousarray(v)
+            h.update(f"{name}{a.dtype.str}{a.shape}".encode())
+            h.update(a.data)
+        return h.digest()
+
+
+@dataclass(eq=False)
+class GRUParams(ParamsBase):
     """The eleven arrays of eq. (9.17) in row-vector form.
 
     With D inputs, H hidden units and O outputs:
@@ -39,41 +107,8 @@ class GRUParams:
     c: np.ndarray
 
     names = PARAM_NAMES
-
-    @property
-    def input_size(self) -> int:
-        return matrix_dim(self.Wz, 0, "Wz", "(D, H)")
-
-    @property
-    def hidden_size(self) -> int:
-        return matrix_dim(self.Uz, 0, "Uz", "(H, H)")
-
-    @property
-    def output_size(self) -> int:
-        return matrix_dim(self.V, 1, "V", "(H, O)")
-
-    @property
-    def dtype(self) -> np.dtype:
-        return np.asarray(self.Wz).dtype
-
-    def expected_shapes(self) -> dict[str, tuple[int, ...]]:
-        """Shape each array must have, derived from ``Wz`` (D×H) and ``V`` (H×O)."""
-        D, H, O = self.input_size, self.hidden_size, self.output_size
-        return {"Wz": (D, H), "Uz": (H, H), "bz": (H,), "Wr": (D, H), "Ur": (H, H), "br": (H,),
-                "W": (D, H), "U": (H, H), "b": (H,), "V": (H, O), "c": (O,)}
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        """The arrays by name, in the order of ``PARAM_NAMES``."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
-    def copy(self) -> GRUParams:
-        return type(self)(**{k: np.array(v, copy=True) for k, v in self.arrays().items()})
-
-    def astype(self, dtype: np.dtype | type) -> GRUParams:
-        return type(self)(**{k: np.asarray(v).astype(dtype) for k, v in self.arrays().items()})
-
-    def zeros_like(self) -> GRUParams:
-        return type(self)(**{k: np.zeros_like(v) for k, v in self.arrays().items()})
+    LAYOUT = {"Wz": ("D", "H"), "Uz": ("H", "H"), "bz": ("H",), "Wr": ("D", "H"), "Ur": ("H", "H"),
+              "br": ("H",), "W": ("D", "H"), "U": ("H", "H"), "b": ("H",), "V": ("H", "O"), "c": ("O",)}
 
 
 def _orthogonal_scaled(rng: np.random.Generator, H: int, radius: float, dtype) -> np.ndarray:
@@ -104,29 +139,26 @@ def init_params(
     ``bz`` sets every entry of the update-gate bias (negative: z → 0, the GRU
     mostly copies h forward).  Biases ``br, b, c`` start at zero.
     """
-    for name, v in (("input_size", input_size), ("hidden_size", hidden_size), ("output_size", output_size)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"{name} must be a positive integer, got {v!r}")
-    D, H, O = int(input_size), int(hidden_size), int(output_size)
-    if np.dtype(dtype).kind != "f":
-        raise ValueError(f"dtype must be a float type (np.float64, np.float32), got {np.dtype(dtype)}")
-    if scale is not None and not (np.isfinite(scale) and scale > 0):
-        raise ValueError(f"scale must be a finite number > 0 (or None), got {scale!r}")
-    if recurrent_radius is not None and not (np.isfinite(recurrent_radius) and recurrent_radius >= 0):
-        raise ValueError(f"recurrent_radius must be a finite number >= 0 (or None), got {recurrent_radius!r}")
-    if not np.isfinite(bz):
-        raise ValueError(f"bz must be a finite number, got {bz!r}")
+    D = positive_int("input_size", input_size)
+    H = positive_int("hidden_size", hidden_size)
+    O = positive_int("output_size", output_size)
+    dtype = float_dtype("dtype", dtype)
+    if scale is not None:
+        scale = finite_number("scale", scale, dtype=dtype, low=0.0, strict=True)
+    if recurrent_radius is not None:
+        recurrent_radius = finite_number("recurrent_radius", recurrent_radius, dtype=dtype, low=0.0)
+    bz = finite_number("bz", bz, dtype=dtype)
     rng = np.random.default_rng(seed)
     sd_in = scale if scale is not None else 1.0 / np.sqrt(D)
     sd_h = scale if scale is not None else 1.0 / np.sqrt(H)
 
     def gauss(shape, sd):
-        return (sd * rng.standard_normal(shape)).astype(dtype)
+        return _cast((sd * rng.standard_normal(shape)), dtype)
 
     def recurrent():
         if recurrent_radius is None:
             return gauss((H, H), sd_h)
-        return _orthogonal_scaled(rng, H, float(recurrent_radius), dtype)
+        return _cast(_orthogonal_scaled(rng, H, recurrent_radius, np.float64), dtype)
 
     return GRUParams(
         Wz=gauss((D, H), sd_in), Uz=recurrent(), bz=np.full(H, bz, dtype=dtype),
@@ -134,3 +166,13 @@ def init_params(
         W=gauss((D, H), sd_in), U=recurrent(), b=np.zeros(H, dtype=dtype),
         V=gauss((H, O), sd_h), c=np.zeros(O, dtype=dtype),
     )
+
+
+def _cast(a: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """float64 draws → ``dtype``; a draw too large for it is an error (``scale``), never inf."""
+    with np.errstate(over="ignore"):
+        out = a.astype(dtype)
+    if not np.all(np.isfinite(out)):
+        raise ValueError(f"scale is too large for dtype {dtype}: the random weights overflow to inf")
+    return out
+

@@ -27,9 +27,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .activations import sigmoid
-from .gru import PATHS, GRUCache, GRUGrads, backward, forward, step_jacobian
+from .cache import PATHS, GRUCache, GRUGrads
+from .gru import backward, forward
 from .numeric import relative_error
 from .params import GRUParams, init_params
+from .step import step_jacobian
 
 __all__ = ["Factor", "FactorCheck", "FactorTable", "PathCheckRow", "PathReport", "Example", "path_factors",
            "path_product", "describe", "check_path", "numerical_jacobian", "example", "PATH_CHAINS"]

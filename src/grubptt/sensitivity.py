@@ -16,17 +16,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from .activations import check_output_name, output_fns
-from .gru import TERMS, GRUGrads, forward, loss
-from .numeric import numerical_gradient, relative_error
+from .cache import TERMS, GRUGrads
+from .dense import loss
+from .gru import forward
+from .numeric import check_eps, numerical_gradient, relative_error
 from .params import GRUParams
-from .validation import check_params, check_sequence, check_targets
+from .validation import as_array, check_params, check_sequence, check_targets, int_in_range
 
 __all__ = ["loss_from_state", "state_gradient", "StateCheck", "state_check", "term_norms"]
 
 
 def _checked(params: GRUParams, x, Y, t: int, output: str):
     """x, Y as float64 (T+1, D), (T+1, O) arrays, validated; t in −1..T."""
-    check_params(params, params.expected_shapes())
+    check_params(params, GRUParams)
     check_output_name(output)
     x_tm, batched = check_sequence(x, params.input_size, np.float64)
     if batched:
@@ -34,9 +36,7 @@ def _checked(params: GRUParams, x, Y, t: int, output: str):
     x = x_tm[:, 0]
     T = x.shape[0] - 1
     Y = check_targets(Y, (T + 1, params.output_size), np.float64)
-    if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or not -1 <= t <= T:
-        raise ValueError(f"t must be an integer with -1 <= t <= T = {T}, got {t!r}")
-    return x, Y, int(t)
+    return x, Y, int_in_range("t", t, -1, T, f" (T = {T})")
 
 
 def loss_from_state(params: GRUParams, x: np.ndarray, Y: np.ndarray, t: int, h_t: np.ndarray,
@@ -52,10 +52,9 @@ def loss_from_state(params: GRUParams, x: np.ndarray, Y: np.ndarray, t: int, h_t
     x, Y, t = _checked(params, x, Y, t, output)
     p = params.astype(np.float64)
     H = p.hidden_size
-    h_t = np.asarray(h_t)
+    h_t = as_array(h_t, "h_t", np.float64)
     if h_t.shape != (H,):
         raise ValueError(f"h_t must have shape ({H},) (the hidden state h^({t})), got {h_t.shape}")
-    h_t = np.asarray(h_t, dtype=np.float64)
     if t == -1:
         return loss(forward(p, x, h_t, output=output), Y)
     # Steps 0..t-1 and their losses do not depend on h^(t): compute them from the real start.
@@ -75,6 +74,7 @@ def state_gradient(params: GRUParams, x: np.ndarray, Y: np.ndarray, t: int, h_t:
     ``h_t`` defaults to the true h^(t) of ``forward(params, x, h0)`` (for t = −1: ``h0``).
     """
     x, Y, t = _checked(params, x, Y, t, output)
+    eps = check_eps(eps)
     if h_t is None:
         cache = forward(params.astype(np.float64), x, h0, output=output)
         h_t = cache.h0 if t == -1 else cache.h[t]
@@ -101,6 +101,8 @@ def state_check(params: GRUParams, x: np.ndarray, Y: np.ndarray, grads: GRUGrads
     and output.
     """
     x, Y, t = _checked(params, x, Y, t, output)
+    if not isinstance(grads, GRUGrads):
+        raise TypeError(f"grads must be GRUGrads, got {type(grads).__name__}")
     if np.ndim(grads.dh) != 2 or grads.dh.shape != (x.shape[0], params.hidden_size):
         raise ValueError(f"grads.dh must have shape ({x.shape[0]}, {params.hidden_size}) (an unbatched "
                          f"backward of this x), got {np.shape(grads.dh)}")
@@ -115,6 +117,8 @@ def term_norms(grads: GRUGrads) -> dict[str, np.ndarray]:
     Returns a dict with keys ``TERMS`` and ``"dh"``, each a (T+1,) array; for a batched
     ``grads`` the norm is taken over all sequences together at each t.
     """
+    if not isinstance(grads, GRUGrads):
+        raise TypeError(f"grads must be GRUGrads, got {type(grads).__name__}")
     if grads.terms is None:
         raise ValueError("grads has no terms: call backward(..., terms=True)")
     batched = np.ndim(grads.dh) == 3

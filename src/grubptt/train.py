@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .activations import check_output_name
-from .gru import backward, forward, loss
+from .dense import loss
+from .models import model_of
 from .params import GRUParams
-from .rnn import RNNParams, rnn_backward, rnn_forward
+from .rnn import RNNParams
+from .validation import check_params, finite_number, positive_int
 
 __all__ = ["HoldMarked", "grad_norm", "clip_by_norm", "GD", "Adam", "History", "train", "evaluate"]
 
@@ -40,9 +42,7 @@ class HoldMarked:
 
     def __post_init__(self):
         for name in ("length", "mark_by"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-                raise ValueError(f"{name} must be a positive integer, got {v!r}")
+            positive_int(name, getattr(self, name))
         if self.mark_by > self.length:
             raise ValueError(f"mark_by ({self.mark_by}) must be at most length ({self.length})")
 
@@ -51,8 +51,7 @@ class HoldMarked:
 
     def sample(self, n: int, rng: np.random.Generator | int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """n sequences: x (n, T+1, 2) = (value, marker), Y (n, T+1, 1)."""
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"n must be a positive integer, got {n!r}")
+        n = positive_int("n", n)
         rng = np.random.default_rng(rng)
         v = rng.uniform(-1.0, 1.0, (n, self.length))
         s = rng.integers(0, self.mark_by, n)
@@ -70,17 +69,28 @@ class HoldMarked:
         return (1.0 / 6.0) * mean_steps_after / self.length
 
 
-def _fns(params: Params) -> tuple[Callable, Callable]:
-    if isinstance(params, GRUParams):
-        return forward, lambda p, c, Y: backward(p, c, Y, terms=False)
-    if isinstance(params, RNNParams):
-        return rnn_forward, rnn_backward
-    raise ValueError(f"params must be GRUParams or RNNParams, got {type(params).__name__}")
+def _checked_grads(grads: Params) -> Params:
+    """``grads`` as returned by a backward pass: GRUParams or RNNParams of float arrays."""
+    model = model_of(grads)
+    for name, v in grads.arrays().items():
+        if not isinstance(v, np.ndarray) or v.dtype.kind != "f":
+            raise TypeError(f"grads.{name} must be a float numpy array, got {type(v).__name__}")
+    return model
 
 
 def grad_norm(grads: Params) -> float:
-    """‖∇θ‖: the Euclidean norm of all gradient arrays taken together."""
-    return float(np.sqrt(sum(np.sum(g * g) for g in grads.arrays().values())))
+    """‖∇θ‖: the Euclidean norm of all gradient arrays taken together.
+
+    Safe in every dtype: the entries are divided by the largest one before they are squared
+    and summed in float64, so entries of 1e20 in float32 (or 1e200 in float64) give their
+    true norm, not inf.  NaN if any entry is NaN, inf if any is inf.
+    """
+    _checked_grads(grads)
+    arrays = [np.asarray(g, dtype=np.float64) for g in grads.arrays().values()]
+    m = max((float(np.max(np.abs(a), initial=0.0)) for a in arrays), default=0.0)
+    if m == 0.0 or not np.isfinite(m):
+        return m if not any(np.isnan(a).any() for a in arrays) else float("nan")
+    return m * float(np.sqrt(sum(np.sum(np.square(a / m)) for a in arrays)))
 
 
 def clip_by_norm(grads: Params, max_norm: float | None) -> tuple[Params, float]:
@@ -88,13 +98,16 @@ def clip_by_norm(grads: Params, max_norm: float | None) -> tuple[Params, float]:
 
     The direction is kept, only the step length is bounded: an exploding gradient then
     cannot throw the parameters far.  Returns (clipped gradient, norm before clipping);
-    ``max_norm=None`` returns the gradient unchanged.
+    ``max_norm=None`` returns the gradient unchanged.  A gradient with NaN or inf entries
+    cannot be clipped: ValueError.
     """
+    if max_norm is not None:
+        max_norm = finite_number("max_norm", max_norm, low=0.0, strict=True)
     norm = grad_norm(grads)
     if max_norm is None:
         return grads, norm
-    if not max_norm > 0:
-        raise ValueError(f"max_norm must be > 0 or None, got {max_norm!r}")
+    if not np.isfinite(norm):
+        raise ValueError(f"grads contain NaN or inf (norm {norm}): there is no direction to keep")
     if norm <= max_norm:
         return grads, norm
     s = max_norm / norm
@@ -102,10 +115,7 @@ def clip_by_norm(grads: Params, max_norm: float | None) -> tuple[Params, float]:
 
 
 def _positive_float(name: str, v) -> float:
-    if isinstance(v, bool) or not isinstance(v, (int, float, np.floating, np.integer)) or not np.isfinite(v) \
-            or v <= 0:
-        raise ValueError(f"{name} must be a finite number > 0, got {v!r}")
-    return float(v)
+    return finite_number(name, v, low=0.0, strict=True)
 
 
 class GD:
@@ -176,8 +186,8 @@ class History:
 
 def evaluate(params: Params, x: np.ndarray, Y: np.ndarray, *, output: str = "identity") -> float:
     """Mean loss per output, L / (N·(T+1)·O), of ``params`` on the batch (x, Y)."""
-    fwd, _ = _fns(params)
-    return loss(fwd(params, x, output=output), Y) / np.asarray(Y).size
+    cache = model_of(params).forward(params, x, output=output)
+    return loss(cache, Y) / cache.y.size
 
 
 def train(params: Params, task: HoldMarked, *, steps: int = 500, batch: int = 32, optimizer=None,
@@ -192,10 +202,23 @@ def train(params: Params, task: HoldMarked, *, steps: int = 500, batch: int = 32
     same history.
     """
     for name, v in (("steps", steps), ("batch", batch), ("eval_every", eval_every), ("eval_size", eval_size)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"{name} must be a positive integer, got {v!r}")
+        positive_int(name, v)
     check_output_name(output)
-    fwd, bwd = _fns(params)
+    model = model_of(params)
+    check_params(params, model.params_type)
+    if params.dtype.itemsize < 4:
+        raise ValueError(f"params.dtype {params.dtype} is too coarse to train: Adam's eps (1e-8) rounds to 0 "
+                         "and sums over a batch lose most of their digits; use float32 or float64")
+    if not isinstance(task, HoldMarked):
+        raise TypeError(f"task must be a HoldMarked task, got {type(task).__name__}")
+    if clip is not None:
+        clip = _positive_float("clip", clip)
+    if optimizer is not None and not callable(getattr(optimizer, "step", None)):
+        raise TypeError(f"optimizer must have a step(params, grads) method, got {type(optimizer).__name__}")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable, got {type(callback).__name__}")
+    fwd = model.forward
+    bwd = (lambda p, c, Y: model.backward(p, c, Y, terms=False)) if model.name == "GRU" else model.backward
     if params.input_size != task.input_size or params.output_size != task.output_size:
         raise ValueError(f"the task has D = {task.input_size} inputs and O = {task.output_size} outputs "
                          f"per step; params have D = {params.input_size}, O = {params.output_size}")
@@ -220,7 +243,7 @@ def train(params: Params, task: HoldMarked, *, steps: int = 500, batch: int = 32
             ev_loss.append(evaluate(params, x_eval, Y_eval, output=output))
             if callback is not None:
                 callback(k + 1, steps, ev_loss[-1])
-    return History(model="GRU" if isinstance(params, GRUParams) else "SimpleRNN", params=params,
+    return History(model=model.name, params=params,
                    steps=np.arange(1, steps + 1), loss=np.array(losses), grad_norm=np.array(norms),
                    eval_steps=np.array(ev_steps), eval_loss=np.array(ev_loss), clip=clip,
                    baseline=task.baseline)
