@@ -391,8 +391,11 @@ EXPLORER_SETTINGS = (
     {"T": 200, "H": 32, "seed": 0, "radius": 1.0, "bz": -2.0, "output": "identity", "model": "GRU"},
     {"T": 57, "H": 8, "seed": 3, "radius": 1.5, "bz": 0.5, "output": "tanh", "model": "SimpleRNN"},
     {"T": 1, "H": 8, "seed": 0, "radius": 0.1, "bz": -8.0, "output": "sigmoid", "model": "GRU"},
-    {"T": 1000, "H": 16, "seed": 1, "radius": 2.0, "bz": 1.0, "output": "identity", "model": "GRU"},
+    {"T": 1000, "H": 16, "seed": 1, "radius": 1.0, "bz": -1.0, "output": "identity", "model": "GRU"},
 )
+# Not compared: long runs of expanding settings (radius 2 at T = 1000 gave 4.5e-12 here). There the
+# rounding differences of two summation orders (BLAS vs JavaScript loops) grow along the sequence,
+# which on another machine could pass 1e-10 while both are right; radius 1.5 is compared at T = 57.
 # Each control, and the key that moves it from the start setting (T 200, H 32, seed 0, radius 1,
 # b_z −2, identity, GRU); the model goes last so b_z is moved while the GRU is shown.
 EXPLORER_CONTROLS = (("T", "ArrowRight"), ("H", "ArrowDown"), ("seed", "ArrowDown"), ("radius", "ArrowRight"),

@@ -103,18 +103,20 @@
     return { gru, rnn };
   }
 
-  // Forward runs over T_MAX + 1 steps, per (model, seed, H, radius, b_z): every T is a prefix of
-  // them (grubptt.js `prefix`).  A few kept, like the Python explorer's lru_cache.
+  // Forward runs per (model, seed, H, radius, b_z), stored for T_MAX + 1 steps and computed as far
+  // as a setting needed: every T is a prefix of them (grubptt.js `prefix`), so moving T costs no
+  // forward pass, and a longer T only extends the run.  A few kept, like the Python explorer's lru_cache.
   const runs = new Map();
   function run(model, s, p, x) {
     const key = [model, s.seed, s.H, s.radius, model === "GRU" ? s.bz : 0].join("|");
     let hit = runs.get(key);
     if (!hit) {
-      const cache = model === "GRU" ? G.gruForward(p, x, null, "identity") : G.rnnForward(p, x, null, "identity");
+      const cache = model === "GRU" ? G.gruStates(p, T_MAX + 1, null) : G.rnnStates(p, T_MAX + 1, null);
       hit = { cache, memo: new Map() };
       runs.set(key, hit);
       if (runs.size > 6) runs.delete(runs.keys().next().value);
     }
+    if (hit.cache.done < s.T + 1) (model === "GRU" ? G.gruSteps : G.rnnSteps)(p, x, hit.cache, hit.cache.done, s.T + 1);
     return hit;
   }
 

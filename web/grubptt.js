@@ -121,27 +121,40 @@
    * Returns the cache {T, z, r, hh, h (T+2 rows, row 0 = h^(−1)), y, output}.
    */
   function gruForward(p, x, h0, output) {
-    const { D, H, O } = p;
-    const T1 = x.length / D;
-    const [g] = outputFn(output);
+    const T1 = x.length / p.D;
+    const cache = gruStates(p, T1, h0);
+    gruSteps(p, x, cache, 0, T1);
+    return withOutput(p, cache, T1, output);
+  }
+
+  /** Storage for a GRU run of T1 steps, none computed yet (cache.done = 0). */
+  function gruStates(p, T1, h0) {
+    const H = p.H;
+    const cache = { model: "GRU", T: T1 - 1, H, done: 0, z: new Float64Array(T1 * H), r: new Float64Array(T1 * H),
+                    hh: new Float64Array(T1 * H), h: new Float64Array((T1 + 1) * H) };
+    if (h0) cache.h.set(h0, 0);
+    return cache;
+  }
+
+  // Steps t = from..to−1 of (9.17) into the cache (every step before `from` already computed).
+  function gruSteps(p, x, cache, from, to) {
+    const { D, H } = p;
     const PT = transposed(p);
-    const z = new Float64Array(T1 * H), r = new Float64Array(T1 * H), hh = new Float64Array(T1 * H);
-    const h = new Float64Array((T1 + 1) * H);
-    const y = new Float64Array(T1 * O);
+    const { z, r, hh, h } = cache;
     const rh = new Float64Array(H);                      // r ⊙ h^(t−1), the input of U
-    if (h0) h.set(h0, 0);
     // The input projections do not depend on h: x [Wz | Wr | W] + [bz | br | b] for all steps first.
-    const xa = new Float64Array(T1 * 3 * H);
-    for (let t = 0; t < T1; t++) {
+    const xa = new Float64Array((to - from) * 3 * H);
+    for (let t = from; t < to; t++) {
+      const o = (t - from) * 3 * H;
       for (let j = 0; j < H; j++) {
-        xa[t * 3 * H + j] = dot(x, t * D, PT.Wz, j * D, D) + p.bz[j];
-        xa[t * 3 * H + H + j] = dot(x, t * D, PT.Wr, j * D, D) + p.br[j];
-        xa[t * 3 * H + 2 * H + j] = dot(x, t * D, PT.W, j * D, D) + p.b[j];
+        xa[o + j] = dot(x, t * D, PT.Wz, j * D, D) + p.bz[j];
+        xa[o + H + j] = dot(x, t * D, PT.Wr, j * D, D) + p.br[j];
+        xa[o + 2 * H + j] = dot(x, t * D, PT.W, j * D, D) + p.b[j];
       }
     }
     const zr = new Float64Array(2 * H), uh = new Float64Array(H);
-    for (let t = 0; t < T1; t++) {
-      const o = t * H, hp = t * H, hn = (t + 1) * H, xo = t * 3 * H;   // h row t = h^(t−1), row t+1 = h^(t)
+    for (let t = from; t < to; t++) {
+      const o = t * H, hp = t * H, hn = (t + 1) * H, xo = (t - from) * 3 * H;   // h row t = h^(t−1), row t+1 = h^(t)
       vecMat(zr, 0, h, hp, PT.UzUr, H, 2 * H);         // h^(t−1) [Uz | Ur]
       for (let j = 0; j < H; j++) {
         const a_z = xa[xo + j] + zr[j];                  // a_z = x Wz + h^(t−1) Uz + bz
@@ -157,29 +170,44 @@
         h[hn + j] = h[hp + j] + z[o + j] * (hhj - h[hp + j]);   // (1 − z) ⊙ h^(t−1) + z ⊙ ĥ
       }
     }
-    dense(p, h, T1, g, y);
-    return { model: "GRU", T: T1 - 1, H, z, r, hh, h, y, output };
+    cache.done = to;
+  }
+
+  // The dense layer's y for steps 0..T1−1 of a cache, with output g.
+  function withOutput(p, cache, T1, output) {
+    const [g] = outputFn(output);
+    cache.output = output;
+    cache.y = new Float64Array(T1 * p.O);
+    dense(p, cache.h, T1, g, cache.y);
+    return cache;
   }
 
   /** SimpleRNN forward, h^(t) = tanh(x W + h^(t−1) U + b); p: {D, H, O, W, U, b, V, c}. */
   function rnnForward(p, x, h0, output) {
-    const { D, H, O } = p;
-    const T1 = x.length / D;
-    const [g] = outputFn(output);
-    const h = new Float64Array((T1 + 1) * H);
-    const y = new Float64Array(T1 * O);
-    const PT = transposed(p);
-    if (h0) h.set(h0, 0);
+    const T1 = x.length / p.D;
+    const cache = rnnStates(p, T1, h0);
+    rnnSteps(p, x, cache, 0, T1);
+    return withOutput(p, cache, T1, output);
+  }
+
+  function rnnStates(p, T1, h0) {
+    const cache = { model: "SimpleRNN", T: T1 - 1, H: p.H, done: 0, h: new Float64Array((T1 + 1) * p.H) };
+    if (h0) cache.h.set(h0, 0);
+    return cache;
+  }
+
+  function rnnSteps(p, x, cache, from, to) {
+    const { D, H } = p;
+    const PT = transposed(p), h = cache.h;
     const hu = new Float64Array(H);
-    for (let t = 0; t < T1; t++) {
+    for (let t = from; t < to; t++) {
       const hn = (t + 1) * H;
       vecMat(hu, 0, h, t * H, PT.U, H, H);               // h^(t−1) U
       for (let j = 0; j < H; j++) {                      // h^(t) = tanh(x W + h^(t−1) U + b)
         h[hn + j] = Math.tanh(dot(x, t * D, PT.W, j * D, D) + hu[j] + p.b[j]);
       }
     }
-    dense(p, h, T1, g, y);
-    return { model: "SimpleRNN", T: T1 - 1, H, h, y, output };
+    cache.done = to;
   }
 
   // ŷ = h^(t) V + c, y = g(ŷ) for every t (h: T+2 rows, row t+1 = h^(t)).
@@ -600,6 +628,7 @@
    */
   function prefix(p, cache, T, output) {
     const H = p.H, T1 = T + 1;
+    if (cache.done !== undefined && cache.done < T1) throw new Error(`prefix: only ${cache.done} steps computed, need ${T1}`);
     const cut = { model: cache.model, T, H, output, h: cache.h.subarray(0, (T1 + 1) * H), y: new Float64Array(T1 * p.O) };
     if (cache.model === "GRU") for (const k of ["z", "r", "hh"]) cut[k] = cache[k].subarray(0, T1 * H);
     dense(p, cut.h, T1, outputFn(output)[0], cut.y);
@@ -737,5 +766,6 @@
     TERMS, RNN_TERMS, OUTPUTS, PARAM_NAMES, ValueError,
     bptt, readProblem, gruForward, rnnForward, lossAndGradDense, gruBptt, rnnBptt,
     gruStepJacobian, rnnStepJacobian, singularValues, sampleSteps, gradientFlow, prefix, flowOf, stepSingularValues,
+    gruStates, gruSteps, rnnStates, rnnSteps,
   });
 })(typeof window !== "undefined" ? window : globalThis);
