@@ -7,10 +7,13 @@ render the PNG and hand it to the output widget.  The headline number moves the 
 controls (``ui.controls[...].value = ...``), so it times exactly the callback a reader's slider
 triggers, with every cache missing (a new seed each time: both models are recomputed).
 
-    .venv/bin/python benchmarks/bench_widget.py [--repeats 15] [--T 1000] [--H 64] [--dpi 72]
+    .venv/bin/python benchmarks/bench_widget.py [--repeats 15] [--T 1000] [--H 64] [--dpi 80] [--naive]
 
-Goal: median < 100 ms.  The machine is shared: the load average is printed before and after,
-and CPU time (process_time) is shown beside wall time so contention is visible.
+Goal: median < 100 ms for every control.  The machine is shared: the load average is printed
+before and after, and CPU time (process_time) is shown beside wall time so contention is visible.
+``--naive`` also times the plain-matplotlib way (clear the four axes, call the ``plot_*``
+functions, ``savefig``): the reason ``grubptt.fastdraw`` exists.  The end-to-end time a reader
+feels in JupyterLab is measured by ``benchmarks/bench_lab.py``.
 """
 
 from __future__ import annotations
@@ -28,13 +31,17 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 
 import grubptt  # noqa: E402
-from grubptt import analysis, explore  # noqa: E402
+from grubptt import analysis, dashboard, explore  # noqa: E402
 
 
-def timed(fn, repeats):
-    """Median wall and CPU milliseconds of ``fn(i)`` for i = 0..repeats−1, and its last result."""
+def timed(fn, repeats, prepare=None):
+    """Median wall and CPU milliseconds of ``fn(i)`` for i = 0..repeats−1, and its last result.
+
+    ``prepare(i)``, if given, runs before each ``fn(i)``, untimed."""
     wall, cpu, out = [], [], None
     for i in range(repeats):
+        if prepare is not None:
+            prepare(i)
         w0, c0 = time.perf_counter(), time.process_time()
         out = fn(i)
         wall.append(time.perf_counter() - w0)
@@ -51,7 +58,8 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=15)
     ap.add_argument("--T", type=int, default=1000)
     ap.add_argument("--H", type=int, default=64)
-    ap.add_argument("--dpi", type=float, default=72, help="the explorer's default is 72")
+    ap.add_argument("--dpi", type=float, default=80, help="the explorer's default is 80")
+    ap.add_argument("--naive", action="store_true", help="also time plain matplotlib (no fastdraw)")
     a = ap.parse_args()
     s = explore.Setting(T=a.T, hidden_size=a.H, bz=-2.0)
     print(f"T = {a.T}, H = {a.H}, repeats = {a.repeats}, load average {load()} (1/5/15 min) "
@@ -63,30 +71,43 @@ def main() -> None:
     c = ui.controls
     n = a.repeats
 
-    def move(name, values):
+    def move(name, values, away=None):
+        """A step sets control ``name`` to the next of ``values``; with ``away``, it first moves the control
+        to ``away`` untimed and clears the caches, so that every timed move lands on ``values`` uncached."""
+        def prepare(i):
+            with contextlib.redirect_stdout(io.StringIO()):
+                c[name].value = away
+            dashboard._run.cache_clear()
+            dashboard._jacobians.cache_clear()
+
         def step(i):
             # Outside a kernel IPython's display() prints the Image's repr: keep it off the terminal.
             v = values[i % len(values)]
             with contextlib.redirect_stdout(io.StringIO()):
                 c[name].value = v
             assert c[name].value == v, f"{name} = {v} is outside the control's range: no update ran"
-        return step
+        return step, (prepare if away is not None else None)
 
+    alt_H = 32 if a.H != 32 else 64
     scenarios = [
         ("seed (nothing cached: both models)", lambda: move("seed", list(range(1, n + 1)))),
         ("radius (both models recomputed)",
          lambda: move("radius", [1.05 + 0.05 * (i % 19) for i in range(n)])),
         ("b_z (GRU only; SimpleRNN cached)", lambda: move("bz", [-2.25 - 0.25 * (i % 20) for i in range(n)])),
+        ("T (both models recomputed)", lambda: move("T", [a.T - 1 - i for i in range(n)])),
+        (f"H (from {alt_H} to {a.H}: both models)", lambda: move("hidden_size", [a.H], away=alt_H)),
+        ("output g (both models recomputed)", lambda: move("output", ["sigmoid", "tanh", "identity"])),
         ("model toggle (flows cached)", lambda: move("model", ["SimpleRNN", "GRU"])),
     ]
     ends = {}
     for name, make in scenarios:
-        explore._run.cache_clear()
-        explore._jacobians.cache_clear()
+        dashboard._run.cache_clear()
+        dashboard._jacobians.cache_clear()
         with contextlib.redirect_stdout(io.StringIO()):     # back to the starting point
             for k, v in s.__dict__.items():
                 c[k].value = v
-        ends[name] = timed(make(), n)[:2]
+        step, prepare = make()
+        ends[name] = timed(step, n, prepare)[:2]
     assert ui.dashboard.suptitle.get_text() == f"T = {a.T}"   # the widget really showed T
 
     # --- Where the time goes: the same steps one by one. ----------------------------------------
@@ -112,7 +133,7 @@ def main() -> None:
         w, cp, _ = timed(lambda i: analysis.gradient_flow(rnn, rc, Y, max_jacobians=0), n)
         rows.append(("SimpleRNN BPTT (its Jacobians: not shown)", w, cp))
     board = explore.Dashboard(dpi=a.dpi)
-    explore._run.cache_clear()
+    dashboard._run.cache_clear()
     flows = explore.compute(s)
     w, cp, _ = timed(lambda i: board.update(flows, "GRU"), n)
     rows.append(("dashboard: move lines, rescale, ticks", w, cp))
@@ -141,7 +162,30 @@ def main() -> None:
     print(f"(once per model, on its first update: drawing the static background {w_bg:.1f} ms wall)")
     print(f"(for comparison: a full, non-blitted savefig of the same figure: {w_full:.1f} ms wall, "
           f"{c_full:.1f} ms cpu)")
+    if a.naive:
+        w_n, c_n = naive(flows, a.dpi, n)
+        print(f"(plain matplotlib: clear 4 axes, plot_* functions, savefig: {w_n:.1f} ms wall, "
+              f"{c_n:.1f} ms cpu)")
     print(f"load average after: {load()}")
+
+
+def naive(flows, dpi, n):
+    """One redraw the plain way: the same four plot functions on fresh axes, matplotlib's ticks, savefig."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(11.0, 6.4), dpi=dpi, layout="constrained")
+    axes = fig.subplots(2, 2)
+
+    def draw(i):
+        for ax in axes.flat:
+            ax.cla()
+        explore.plot_dh_norms(flows["GRU"], axes[0, 0])
+        explore.plot_term_norms(flows["GRU"], axes[0, 1])
+        explore.plot_last_gain(list(flows.values()), axes[1, 0])
+        explore.plot_singular_values(flows["GRU"], axes[1, 1])
+        return explore.render_png(fig, dpi=dpi, fast=True)
+
+    return timed(draw, n)[:2]
 
 
 if __name__ == "__main__":

@@ -12,7 +12,12 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import grubptt  # noqa: E402
-from grubptt import analysis, explore, train  # noqa: E402
+from grubptt import analysis, dashboard, explore, fastdraw, plots, train  # noqa: E402
+
+
+def curves(ax):
+    """The data lines of a plot (not the floor or reference lines, whose labels start with "_")."""
+    return [ln for ln in ax.lines if not ln.get_label().startswith("_")]
 
 
 @pytest.fixture(scope="module")
@@ -61,30 +66,35 @@ def test_single_plots(flows, rnn_flows):
     import matplotlib.pyplot as plt
 
     ax = explore.plot_dh_norms(flows["GRU"])
-    np.testing.assert_allclose(ax.lines[0].get_ydata(), flows["GRU"].dh_norm)
+    np.testing.assert_allclose(curves(ax)[0].get_ydata(), flows["GRU"].dh_norm)
+    explore.plot_dh_norms(flows["SimpleRNN"], ax)                  # a second model on the same axes
+    assert [ln.get_label() for ln in curves(ax)] == ["GRU", "SimpleRNN"] and ax.get_legend() is not None
     ax = explore.plot_term_norms(flows["GRU"])
-    assert len(ax.lines) == 5
+    assert len(curves(ax)) == 5
+    # The recurrent terms stop at t = T - 1 (at t = T there is no dh^(T+1)); grad_dense goes to T.
+    assert [len(ln.get_xdata()) for ln in curves(ax)] == [31, 30, 30, 30, 30]
+    np.testing.assert_allclose(curves(ax)[4].get_ydata(), flows["GRU"].term_norms["carry"][:-1])
     ax = explore.plot_last_gain(list(flows.values()))
-    assert [ln.get_label() for ln in ax.lines[:2]] == ["GRU", "SimpleRNN"]
+    assert [ln.get_label() for ln in curves(ax)] == ["GRU", "SimpleRNN"]
     ax = explore.plot_singular_values(rnn_flows["SimpleRNN"])
-    np.testing.assert_allclose(ax.lines[0].get_ydata(), rnn_flows["SimpleRNN"].jac_sv[:, 0])
+    np.testing.assert_allclose(curves(ax)[0].get_ydata(), rnn_flows["SimpleRNN"].jac_sv[:, 0])
     plt.close("all")
 
 
 def test_power_labels():
-    assert explore._power_label(1e-5) == "10⁻⁵"
-    assert explore._power_label(2e-7) == "2·10⁻⁷"
-    assert explore._power_label(0.5) == "0.5"
-    assert explore._power_label(100.0) == "100"
-    assert explore._power_label(0.0) == ""
-    assert explore._power_label(3.5) == "3.5" and explore._power_label(2.5e-5) == "2.5e-05"
+    assert fastdraw.power_label(1e-5) == "10⁻⁵"
+    assert fastdraw.power_label(2e-7) == "2·10⁻⁷"
+    assert fastdraw.power_label(0.5) == "0.5"
+    assert fastdraw.power_label(100.0) == "100"
+    assert fastdraw.power_label(0.0) == ""
+    assert fastdraw.power_label(3.5) == "3.5" and fastdraw.power_label(2.5e-5) == "2.5e-05"
 
 
 def test_explorer_builds_and_responds():
     ui = explore.explorer(explore.Setting(T=20, hidden_size=8))
     c = ui.controls
     assert set(c) == {"T", "hidden_size", "seed", "radius", "bz", "output", "model"}
-    assert c["T"].min == 1 and c["T"].max >= 500
+    assert c["T"].min == 0 and c["T"].max >= 500
     assert ui.dashboard.suptitle.get_text() == "T = 20"          # the callback ran once on creation
     c["T"].value = 37
     assert ui.dashboard.suptitle.get_text() == "T = 37"
@@ -146,7 +156,8 @@ def test_plot_last_gain_labels(flows):
     import matplotlib.pyplot as plt
 
     ax = explore.plot_last_gain([flows["GRU"], flows["SimpleRNN"]], labels=["x", "y"])
-    assert [ln.get_label() for ln in ax.lines[:2]] == ["x", "y"] and ax.lines[1].get_linestyle() == "--"
+    lines = curves(ax)
+    assert [ln.get_label() for ln in lines] == ["x", "y"] and lines[1].get_linestyle() == "--"
     plt.close("all")
 
 
@@ -203,7 +214,7 @@ def test_blitted_png_is_the_full_drawing(flows, rnn_flows, model):
 
 
 def test_compute_recomputes_only_what_a_control_changes():
-    explore._run.cache_clear()
+    dashboard._run.cache_clear()
     s = explore.Setting(T=25, hidden_size=8, bz=-2.0, seed=3)
     a = explore.compute(s)
     b = explore.compute(explore.Setting(**{**s.__dict__, "bz": -1.0}))
@@ -230,15 +241,15 @@ def test_png_writer_round_trips():
     from PIL import Image
 
     rgba = np.random.default_rng(1).integers(0, 256, (7, 5, 4), dtype=np.uint8)
-    back = np.asarray(Image.open(io.BytesIO(explore._png_rgb(rgba))))
+    back = np.asarray(Image.open(io.BytesIO(fastdraw.png_rgb(rgba))))
     np.testing.assert_array_equal(back, rgba[..., :3])
-    assert explore._png_rgb(rgba, level=6)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert fastdraw.png_rgb(rgba, level=6)[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.mark.parametrize("lo, hi", [(1.3, 12.0), (0.15, 12.0), (0.9, 1.1), (1e-5, 2.0), (3e-3, 20.0),
                                     (1e-170, 1e8), (1e-300, 1e-290)])
 def test_log_ticks_lie_in_range_and_are_few(lo, hi):
-    v = explore._log_ticks(lo, hi)
+    v = fastdraw.log_ticks(lo, hi)
     assert 2 <= len(v) <= 7
     assert np.all((v >= lo * (1 - 1e-9)) & (v <= hi * (1 + 1e-9))) and np.all(np.diff(v) > 0)
     e = np.log10(v)
@@ -259,7 +270,7 @@ def test_dashboard_ticks_follow_the_data(flows):
         (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
         assert len(xt.values) >= 2 and np.all((xt.values >= x0) & (xt.values <= x1))
         assert len(yt.values) >= 2 and np.all((yt.values >= y0) & (yt.values <= y1))
-        assert yt.labels == [explore._power_label(v) for v in yt.values]
+        assert yt.labels == [fastdraw.power_label(v) for v in yt.values]
         assert xt.labels == [f"{v:g}" for v in xt.values]
         for ln in lines:                           # every data point is inside the panel
             x, y = ln.get_xdata(), ln.get_ydata()
@@ -268,9 +279,100 @@ def test_dashboard_ticks_follow_the_data(flows):
 
 
 def test_label_images_share_a_baseline_and_are_cached():
-    a, base_a = explore._label_image("10⁻³", 9.0, 72)
-    b, base_b = explore._label_image("200", 9.0, 72)
+    a, base_a = fastdraw._label_image("10⁻³", 9.0, 72)
+    b, base_b = fastdraw._label_image("200", 9.0, 72)
     assert a.shape[0] == b.shape[0] and base_a == base_b        # one line height: labels line up
     assert a.dtype == np.uint8 and a.shape[2] == 4 and a[..., 3].max() > 200    # there is ink
     assert a.shape[1] > b.shape[1] / 3 * 2                   # "10⁻³" is wider than two digits
-    assert explore._label_image("200", 9.0, 72)[0] is b
+    assert fastdraw._label_image("200", 9.0, 72)[0] is b
+
+
+def test_underflow_is_drawn_on_a_marked_floor():
+    """At b_z = +4, T = 1000 the GRU's last-step gradient underflows float64: the curve ends on the floor."""
+    f = explore.compute(explore.Setting(T=1000, hidden_size=16, bz=4.0))
+    gain = f["GRU"].last_gain
+    assert np.any(gain == 0)                            # the case exists: exact zeros from underflow
+    board = explore.Dashboard(dpi=30)
+    board.update(f, "GRU")
+    panel = board.panels[2]
+    y = board.gain["GRU"].get_ydata()
+    assert np.all(np.isfinite(y))                       # no gap: the zeros are drawn ...
+    np.testing.assert_array_equal(y[gain == 0], plots.FLOOR)      # ... on the floor
+    assert panel.floor.get_visible() and panel.note.get_visible() and "underflow" in panel.note.get_text()
+    assert board.axes[1, 0].get_ylim()[0] <= plots.FLOOR
+    # A setting without underflow hides the floor and its note again.
+    board.update(explore.compute(explore.Setting(T=50, hidden_size=16, bz=-2.0)), "GRU")
+    assert not panel.floor.get_visible() and not panel.note.get_visible()
+    # The static plot marks it the same way.
+    ax = explore.plot_last_gain(list(f.values()))
+    others = [ln for ln in ax.lines if ln not in curves(ax)]
+    assert any(ln.get_visible() and ln.get_ydata()[0] == plots.FLOOR for ln in others)
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+def test_legends_sit_outside_the_plot_area(flows):
+    """Legends never cover data: each lies right of its panel's axes."""
+    board = explore.Dashboard(dpi=40)
+    board.update(flows, "GRU")
+    board.png()
+    renderer = board.canvas.get_renderer()
+    for ax in board.axes.flat:
+        legend = ax.get_legend()
+        if legend is not None:
+            assert legend.get_window_extent(renderer).x0 >= ax.get_window_extent(renderer).x1
+
+
+@pytest.mark.parametrize("bad, match", [
+    ({"T": -1}, "T must be an integer >= 0"), ({"T": 2.5}, "T must"), ({"hidden_size": 0}, "hidden_size"),
+    ({"seed": -5}, "seed"), ({"radius": float("nan")}, "radius"), ({"radius": -1.0}, "radius"),
+    ({"bz": float("inf")}, "bz"), ({"output": "relu"}, "output"), ({"model": "LSTM"}, "model"),
+    ({"T": True}, "T must"),
+])
+def test_setting_rejects_impossible_values(bad, match):
+    with pytest.raises(ValueError, match=match):
+        explore.Setting(**bad)
+
+
+def test_explorer_shows_exactly_the_setting_it_was_given():
+    """Out-of-range settings widen the controls (never clamped), T = 0 works, odd H joins the dropdown."""
+    s = explore.Setting(T=1200, hidden_size=7, seed=2**31 + 5, radius=2.37, bz=-9.3, output="tanh")
+    ui = explore.explorer(s)
+    c = ui.controls
+    for name, value in s.__dict__.items():
+        assert c[name].value == value, name
+    assert c["T"].max == 1200 and c["radius"].max == 2.37 and c["bz"].min == -9.3
+    assert 7 in c["hidden_size"].options
+    assert ui.dashboard.suptitle.get_text() == "T = 1200"
+    c["T"].value = 0                                    # T = 0: one step, no recursion
+    assert ui.dashboard.suptitle.get_text() == "T = 0" and not ui.children[2].outputs
+    with pytest.raises(ValueError, match="dpi"):
+        explore.explorer(dpi=0)
+    with pytest.raises(ValueError, match="setting must be"):
+        explore.explorer({"T": 5})
+
+
+def test_explorer_offers_a_picture_without_its_widget_state():
+    """An unrun or untrusted notebook cannot show the widget: its saved output has a PNG as well."""
+    ui = explore.explorer(explore.Setting(T=10, hidden_size=4))
+    bundle = ui._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["image/png"][:8] == b"\x89PNG\r\n\x1a\n" and bundle["image/png"] == ui.picture.value
+    assert "VBox(" not in bundle["text/plain"]
+
+
+def test_a_failing_update_shows_its_error(monkeypatch):
+    ui = explore.explorer(explore.Setting(T=10, hidden_size=4))
+    before = ui.picture.value
+
+    def broken(*a, **k):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(ui.dashboard, "update", broken)
+    ui.controls["T"].value = 11
+    errors = ui.children[2]
+    assert ui.picture.value == before and errors.outputs and "boom" in str(errors.outputs)
+    monkeypatch.undo()
+    ui.controls["T"].value = 12
+    assert not errors.outputs and ui.picture.value != before
