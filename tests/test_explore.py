@@ -358,7 +358,10 @@ def test_explorer_offers_a_picture_without_its_widget_state():
     ui = explore.explorer(explore.Setting(T=10, hidden_size=4))
     bundle = ui._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
-    assert bundle["image/png"][:8] == b"\x89PNG\r\n\x1a\n" and bundle["image/png"] == ui.picture.value
+    import base64
+
+    png = base64.b64decode(bundle["image/png"])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png == ui.picture.value
     assert "VBox(" not in bundle["text/plain"]
 
 

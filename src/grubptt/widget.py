@@ -7,6 +7,7 @@ message, no base64, no output area to clear).  Chapter: ``book/10_explore.ipynb`
 
 from __future__ import annotations
 
+import base64
 import traceback
 from typing import TYPE_CHECKING
 
@@ -30,7 +31,8 @@ def _explorer_box():
 
         def _repr_mimebundle_(self, **kwargs):
             bundle = super()._repr_mimebundle_(**kwargs)
-            bundle["image/png"] = self.picture.value       # an untrusted or unrun notebook shows this
+            # An unrun or untrusted notebook shows this PNG (base64, as in a notebook file).
+            bundle["image/png"] = base64.b64encode(self.picture.value).decode("ascii")
             bundle["text/plain"] = "Explore dashboard (run the cell to get the live controls)"
             return bundle
 
