@@ -96,7 +96,7 @@ def test_bad_arguments_raise_value_error():
         errata.check_readings(params, cache, grads, ["carry:nonsense"])
     with pytest.raises(ValueError, match="key"):
         errata.evaluate_reading(params, cache, grads, "nonsense", 0)
-    with pytest.raises(ValueError, match="t must satisfy"):
+    with pytest.raises(ValueError, match="t must be an integer with 0 <= t <= "):
         errata.step_values(cache, grads, cache.T + 1)
     batched = grubptt.forward(params, np.zeros((2, 3, 3)))
     bgrads = grubptt.backward(params, batched, np.zeros((2, 3, 3)))

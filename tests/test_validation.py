@@ -192,7 +192,8 @@ def test_step_functions_reject_bad_shapes(pr):
     h = np.zeros(H)
     with pytest.raises(ValueError, match=rf"^x_t must have shape {esc(f'({D},) or (N, {D})')}"):
         grubptt.gru_step(pr.params, np.zeros(D + 1), h)
-    with pytest.raises(ValueError, match=rf"^h_z must have shape {esc(str((H,)))}, got {esc(str((H + 1,)))}"):
+    want = rf"^h_prev must have shape {esc(str((H,)))}, got {esc(str((H + 1,)))}"
+    with pytest.raises(ValueError, match=want):
         grubptt.gru_step(pr.params, np.zeros(D), np.zeros(H + 1))
     for arg in ("h_z", "h_r", "h_c", "h_carry"):
         hs = {"h_z": h, "h_r": h, "h_c": h, "h_carry": h, arg: np.zeros((N, H))}

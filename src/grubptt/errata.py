@@ -23,11 +23,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .activations import output_fns, sigmoid
+from .activations import dsigmoid, dtanh, output_fns, sigmoid
 from .cache import TERMS, GRUCache, GRUGrads
 from .gradcheck import term_check
+from .models import check_pair
 from .numeric import relative_error
 from .params import GRUParams
+from .validation import check_grads, int_in_range
 
 __all__ = ["Reading", "READINGS", "StepValues", "step_values", "evaluate_reading", "ReadingResult",
            "ErrataReport", "check_readings", "MEANT"]
@@ -69,10 +71,12 @@ def step_values(cache: GRUCache, grads: GRUGrads, t: int) -> StepValues:
     At t = T there is no step t+1: δ is zero and the step-(t+1) fields repeat step T
     (every recurrent reading then gives zero, as the recurrent terms are).
     """
+    if not isinstance(cache, GRUCache):
+        raise TypeError(f"cache must be a GRUCache, got {type(cache).__name__}")
+    check_grads(grads, cache, GRUGrads)
     if cache.batched:
         raise ValueError("step_values takes an unbatched cache (x of shape (T+1, D))")
-    if not 0 <= t <= cache.T:
-        raise ValueError(f"t must satisfy 0 <= t <= T = {cache.T}, got {t}")
+    t = int_in_range("t", t, 0, cache.T, f" (T = {cache.T})")
     s = min(t + 1, cache.T)
     f64 = lambda a: np.asarray(a, dtype=np.float64)  # noqa: E731 - a one-line converter
     delta = f64(grads.dh[t + 1]) if t < cache.T else np.zeros(cache.H)
@@ -88,14 +92,13 @@ def step_values(cache: GRUCache, grads: GRUGrads, t: int) -> StepValues:
 
 
 def _dsig(a: np.ndarray) -> np.ndarray:
-    """σ'(a) = σ(a)(1 − σ(a)), evaluated at the argument it is given."""
-    s = sigmoid(a)
-    return s * (1.0 - s)
+    """σ'(a), evaluated at the argument it is given (a reading may give it the wrong one)."""
+    return dsigmoid(sigmoid(a))
 
 
 def _dtanh(a: np.ndarray) -> np.ndarray:
-    """tanh'(a) = 1 − tanh(a)², evaluated at the argument it is given."""
-    return 1.0 - np.tanh(a) ** 2
+    """tanh'(a), evaluated at the argument it is given."""
+    return dtanh(np.tanh(a))
 
 
 @dataclass(frozen=True)
@@ -232,6 +235,9 @@ MEANT: dict[str, str] = {r.term: r.key for r in _R if r.meant}
 
 def evaluate_reading(params: GRUParams, cache: GRUCache, grads: GRUGrads, key: str, t: int) -> np.ndarray:
     """The value of reading ``key`` (a key of :data:`READINGS`) at step t, shape (H,), in float64."""
+    if not isinstance(params, GRUParams):
+        raise TypeError(f"params must be GRUParams, got {type(params).__name__}")
+    check_pair(params, cache, "evaluate_reading", grads)
     if key not in READINGS:
         raise ValueError(f"key must be one of {list(READINGS)}, got {key!r}")
     return np.asarray(READINGS[key].fn(params.astype(np.float64), step_values(cache, grads, t)),
@@ -304,6 +310,9 @@ def check_readings(params: GRUParams, cache: GRUCache, grads: GRUGrads, keys: li
     L^(t) (grad_dense) or of δ · gru_step_split(...) with respect to the one argument that
     carries the path.  Unbatched caches only; needs T ≥ 1 for the recurrent terms.
     """
+    if not isinstance(params, GRUParams):
+        raise TypeError(f"params must be GRUParams, got {type(params).__name__}")
+    check_pair(params, cache, "check_readings", grads)
     if cache.batched:
         raise ValueError("check_readings takes an unbatched cache (x of shape (T+1, D))")
     keys = list(READINGS) if keys is None else list(keys)

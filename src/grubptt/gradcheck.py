@@ -18,7 +18,7 @@ from .numeric import check_eps, numerical_gradient, relative_error
 from .params import GRUParams
 from .rnn import RNNParams
 from .step import gru_step_split
-from .validation import as_array, check_grads, int_in_range
+from .validation import as_array, check_params, int_in_range
 
 __all__ = ["CheckReport", "GradCheckRow", "GradCheckReport", "gradcheck", "TermCheck", "term_check",
            "TermTable", "term_table"]
@@ -105,6 +105,7 @@ def gradcheck(params: GRUParams | RNNParams, x, Y, h0=None, *, output: str = "id
     and ``x``.  Work is in float64 whatever ``params.dtype``.
     """
     model = model_of(params)
+    check_params(params, model.params_type)
     check_output_name(output)
     if model.name == "SimpleRNN":
         check_activation_name(activation)
@@ -155,10 +156,9 @@ def term_check(params: GRUParams, cache: GRUCache, grads: GRUGrads, term: str, t
     the one argument that carries the path, all four held at h^(t).  At t = T the
     recurrent terms are zero (nothing follows h^(T)).  Unbatched caches only.
     """
-    check_pair(params, cache, "term_check")
     if not isinstance(params, GRUParams):
         raise TypeError(f"params must be GRUParams, got {type(params).__name__}")
-    check_grads(grads, cache, GRUGrads)
+    check_pair(params, cache, "term_check", grads)
     if cache.batched:
         raise ValueError("term_check takes an unbatched cache (x of shape (T+1, D))")
     if term not in TERMS:

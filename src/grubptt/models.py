@@ -14,7 +14,7 @@ from .cache import TERMS, GRUCache, GRUGrads
 from .params import GRUParams
 from .rnn import RNN_TERMS, RNNCache, RNNGrads, RNNParams
 from .step import jacobians_from_gates
-from .validation import check_cache, check_params
+from .validation import check_cache, check_grads, check_params
 
 __all__ = ["Model", "GRU", "SIMPLE_RNN", "model_of", "check_pair"]
 
@@ -66,9 +66,15 @@ def model_of(params) -> Model:
     raise TypeError(f"params must be GRUParams or RNNParams, got {type(params).__name__}")
 
 
-def check_pair(params, cache, fn: str) -> Model:
-    """``params`` valid, ``cache`` from the forward pass of exactly these params; the model."""
+_NO_GRADS = object()
+
+
+def check_pair(params, cache, fn: str, grads=_NO_GRADS) -> Model:
+    """``params`` valid, ``cache`` from the forward pass of exactly these params (and ``grads``, if
+    given, from the backward pass of that cache); the model."""
     m = model_of(params)
     check_params(params, m.params_type, values=False)
     check_cache(params, cache, m.cache_type, fn)
+    if grads is not _NO_GRADS:
+        check_grads(grads, cache, m.grads_type)
     return m

@@ -28,10 +28,13 @@ import numpy as np
 
 from .activations import sigmoid
 from .cache import PATHS, GRUCache, GRUGrads
+from .gradcheck import CheckReport
 from .gru import backward, forward
-from .numeric import relative_error
+from .models import check_pair
+from .numeric import check_eps, relative_error
 from .params import GRUParams, init_params
 from .step import step_jacobian
+from .validation import int_in_range
 
 __all__ = ["Factor", "FactorCheck", "FactorTable", "PathCheckRow", "PathReport", "Example", "path_factors",
            "path_product", "describe", "check_path", "numerical_jacobian", "example", "PATH_CHAINS"]
@@ -43,6 +46,12 @@ PATH_CHAINS: dict[str, tuple[str, ...]] = {
     "reset_gate": ("h", "a_r", "r", "rh", "a_h", "hh", "h_next"),
     "carry": ("h", "h_next"),
 }
+
+
+def _check_gru_pair(params, cache, fn: str, *grads) -> None:
+    if not isinstance(params, GRUParams):
+        raise TypeError(f"params must be GRUParams, got {type(params).__name__}")
+    check_pair(params, cache, fn, *grads)
 
 
 def numerical_jacobian(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
@@ -124,16 +133,12 @@ def path_factors(params: GRUParams, cache: GRUCache, t: int, path: str) -> list[
     :func:`path_product`, is ``step_jacobian(params, cache, t, path)``.
     Unbatched caches only (x of shape (T+1, D)).  Chapters 04–07.
     """
+    _check_gru_pair(params, cache, "path_factors")
     if path not in PATHS:
         raise ValueError(f"path must be one of {sorted(PATHS)}, got {path!r}")
     if cache.batched:
         raise ValueError("path_factors takes an unbatched cache (x of shape (T+1, D))")
-    if not -1 <= t < cache.T:
-        raise ValueError(f"t must satisfy -1 <= t < T = {cache.T}, got {t}")
-    H = cache.H
-    if params.hidden_size != H or params.input_size != cache.x.shape[1]:
-        raise ValueError(f"params (D={params.input_size}, H={params.hidden_size}) do not match the cache "
-                         f"(D={cache.x.shape[1]}, H={H})")
+    t = int_in_range("t", t, -1, cache.T - 1, f" (T = {cache.T}: h^(t+1) must exist)")
     s = t + 1  # the step whose gates the path runs through
     p = params.astype(np.float64)
     x = np.asarray(cache.x[s], dtype=np.float64)
@@ -257,24 +262,19 @@ class PathCheckRow:
 
 
 @dataclass
-class PathReport:
+class PathReport(CheckReport):
     """Every check of one path: factors, their product, and the resulting term of (9.22)."""
 
     rows: list[PathCheckRow] = field(default_factory=list)
+    what = "path check"
 
-    @property
-    def max_rel_err(self) -> float:
-        return max(r.worst for r in self.rows)
+    @staticmethod
+    def _err(r: PathCheckRow) -> float:
+        return r.worst
 
-    def assert_ok(self, tol: float = 1e-6) -> None:
-        """Raise AssertionError listing every row whose error exceeds ``tol``."""
-        if not self.rows:
-            raise AssertionError("the report holds no checks")
-        bad = [r for r in self.rows if not r.worst <= tol]
-        if bad:
-            raise AssertionError(f"path check failed (tol {tol:.0e}):\n" + "\n".join(
-                f"  {r.path} t={r.t} {r.check}: rel err {r.rel_err:.2e}, value err {self._fmt(r.value_err)}"
-                for r in bad))
+    @classmethod
+    def _describe(cls, r: PathCheckRow) -> str:
+        return f"{r.path} t={r.t} {r.check}: rel err {r.rel_err:.2e}, value err {cls._fmt(r.value_err)}"
 
     def summary(self) -> PathReport:
         """One row per check: the largest error over all t (t shown as "all")."""
@@ -316,6 +316,8 @@ def check_path(params: GRUParams, cache: GRUCache, grads: GRUGrads, path: str,
     product against ``grads.terms[path][t]``.  ``grads`` must come from
     ``backward(params, cache, Y, terms=True)``.
     """
+    _check_gru_pair(params, cache, "check_path", grads)
+    eps = check_eps(eps)
     if path not in PATHS:
         raise ValueError(f"path must be one of {sorted(PATHS)}, got {path!r}")
     if grads.terms is None:
@@ -324,11 +326,17 @@ def check_path(params: GRUParams, cache: GRUCache, grads: GRUGrads, path: str,
         raise ValueError("check_path takes an unbatched cache (x of shape (T+1, D))")
     if np.shape(grads.dh) != np.shape(cache.h):
         raise ValueError(f"grads.dh has shape {np.shape(grads.dh)}, but the cache's h is {np.shape(cache.h)}")
-    ts = range(cache.T) if t is None else ([t] if isinstance(t, (int, np.integer)) else list(t))
+    if t is None:
+        ts = range(cache.T)
+    elif isinstance(t, (int, np.integer, bool, np.bool_)):
+        ts = [t]
+    elif isinstance(t, Iterable) and not isinstance(t, (str, bytes)):
+        ts = list(t)
+    else:
+        raise ValueError(f"t must be an integer step, several, or None, got {t!r}")
+    ts = [int_in_range("t", ti, 0, cache.T - 1, f" (T = {cache.T}: steps with recurrent terms)") for ti in ts]
     report = PathReport()
     for ti in ts:
-        if not 0 <= ti < cache.T:
-            raise ValueError(f"t must satisfy 0 <= t < T = {cache.T} (steps with recurrent terms), got {ti}")
         factors = path_factors(params, cache, ti, path)
         for f in factors:
             c = f.check(eps)

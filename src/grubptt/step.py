@@ -33,6 +33,15 @@ class GRUStep:
 
 def gru_step(params: GRUParams, x_t: np.ndarray, h_prev: np.ndarray) -> GRUStep:
     """One step of (9.17), written literally: x_t (D,) or (N, D), h_prev (H,) or (N, H)."""
+    check_params(params, GRUParams)
+    x_t = as_array(x_t, "x_t", params.dtype)
+    D = params.input_size
+    if x_t.shape[-1:] != (D,) or x_t.ndim not in (1, 2):
+        raise ValueError(f"x_t must have shape ({D},) or (N, {D}), got {x_t.shape}")
+    h_prev = as_array(h_prev, "h_prev", params.dtype)
+    want = (params.hidden_size,) if x_t.ndim == 1 else (x_t.shape[0], params.hidden_size)
+    if h_prev.shape != want:
+        raise ValueError(f"h_prev must have shape {want}, got {h_prev.shape}")
     return gru_step_split(params, x_t, h_prev, h_prev, h_prev, h_prev, full=True)
 
 

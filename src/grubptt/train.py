@@ -71,6 +71,9 @@ class HoldMarked:
 
 def _checked_grads(grads: Params) -> Params:
     """``grads`` as returned by a backward pass: GRUParams or RNNParams of float arrays."""
+    if not isinstance(grads, (GRUParams, RNNParams)):
+        raise TypeError(f"grads must be GRUParams or RNNParams (the .params of a backward pass), "
+                        f"got {type(grads).__name__}")
     model = model_of(grads)
     for name, v in grads.arrays().items():
         if not isinstance(v, np.ndarray) or v.dtype.kind != "f":
@@ -186,7 +189,9 @@ class History:
 
 def evaluate(params: Params, x: np.ndarray, Y: np.ndarray, *, output: str = "identity") -> float:
     """Mean loss per output, L / (N·(T+1)·O), of ``params`` on the batch (x, Y)."""
-    cache = model_of(params).forward(params, x, output=output)
+    model = model_of(params)
+    check_params(params, model.params_type)
+    cache = model.forward(params, x, output=output)
     return loss(cache, Y) / cache.y.size
 
 
