@@ -535,7 +535,8 @@
 
   function draw(inst, flows, s) {
     const { canvas, root } = inst;
-    const cssW = Math.max(520, Math.min(root.clientWidth || 800, 900)), cssH = Math.round(cssW * 0.72);
+    // Narrow page columns (the book theme gives ~690 px) get relatively taller panels.
+    const cssW = Math.max(520, Math.min(root.clientWidth || 800, 900)), cssH = Math.round(cssW * (cssW < 760 ? 0.8 : 0.72));
     const dpr = window.devicePixelRatio || 1;
     if (canvas.width !== Math.round(cssW * dpr) || canvas.height !== Math.round(cssH * dpr)) {
       canvas.width = Math.round(cssW * dpr); canvas.height = Math.round(cssH * dpr);
