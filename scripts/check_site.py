@@ -60,7 +60,7 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 DEFAULT_SHOTS = ("book/04_update_gate.html", "book/10_explore.html")
 # Interactive content a page must contain (so losing it is a failure, not a silent pass).
 REQUIRED: dict[str, dict[str, int]] = {
-    "book/10_explore.html": {"widget_views": 1, "static_sliders": 1, "engines": 1},
+    "book/10_explore.html": {"widget_views": 1, "engines": 1, "static_explorers": 1},
 }
 SKIP_DIRS = {"_static", "_sources", "_images", "_downloads"}
 
@@ -322,7 +322,7 @@ def _check_sliders(page, res: PageResult) -> None:
 
 # What a reader sees of a static (kernel-less) slider: which images in its player are visible,
 # and whether they are loaded. Works for matplotlib's to_jshtml player (one <img> whose src
-# changes) and for players that toggle pre-rendered <img> frames (grubptt.explore.static_t_slider).
+# changes) and for players that toggle pre-rendered <img> frames.
 JS_PLAYER_VIEW = """
 (rng) => {
   let box = rng.parentElement;

@@ -1,8 +1,6 @@
-"""grubptt.explore: the plots, the live explorer and the static T slider build and show the right data."""
+"""grubptt.explore: the plots and the live explorer build and show the right data."""
 
 from __future__ import annotations
-
-import re
 
 import matplotlib
 
@@ -100,28 +98,6 @@ def test_explorer_builds_and_responds():
     assert ui.dashboard.suptitle.get_text() == "T = 37"
     c["model"].value = "SimpleRNN"
     assert not ui.dashboard.terms["carry"].get_visible() and ui.dashboard.terms["recurrent"].get_visible()
-
-
-def test_static_slider_is_self_contained():
-    Ts = (3, 8, 15)
-    page = explore.static_t_slider(Ts, explore.Setting(hidden_size=8), dpi=25).data
-    frames = re.findall(r'<img class="grubptt-frame" data-t="(\d+)"[^>]*src="data:image/png;base64,', page)
-    assert frames == ["3", "8", "15"]
-    assert page.count('type="range"') == 1 and 'max="2"' in page
-    assert "<script" not in page.lower()
-    markup = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", page)
-    assert "//" not in markup and "http" not in markup.lower() and "url(" not in markup.lower()
-    assert re.findall(r'\b(?:src|href)="([^"]*)"', page) == [
-        m for m in re.findall(r'\b(?:src|href)="([^"]*)"', page) if m.startswith("data:image/png;base64,")]
-    assert page.count("display:none") == 2                     # one frame visible at a time
-    with pytest.raises(ValueError, match="Ts must"):
-        explore.static_t_slider((5, 3))
-
-
-def test_static_slider_frames_differ():
-    page = explore.static_t_slider((2, 40), explore.Setting(hidden_size=8), dpi=25).data
-    a, b = re.findall(r'base64,([^"]+)"', page)
-    assert a != b
 
 
 def test_plot_training():
