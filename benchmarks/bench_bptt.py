@@ -265,12 +265,14 @@ def blas_threads() -> int:
     return n[0] if n else 1
 
 
-def fingerprint_share(p, fast_seconds: float, reps: int = 20) -> float:
-    """Two fingerprints (forward stores one, backward checks one) as a fraction of fwd + bwd."""
-    t0 = time.perf_counter()
+def fingerprint_share(p, fast_seconds: float, reps: int = 21) -> float:
+    """Two fingerprints (forward stores one, backward checks one) as a fraction of fwd + bwd (medians)."""
+    times = []
     for _ in range(reps):
+        t0 = time.perf_counter()
         p.fingerprint()
-    return 2 * (time.perf_counter() - t0) / reps / fast_seconds
+        times.append(time.perf_counter() - t0)
+    return 2 * statistics.median(times) / fast_seconds
 
 
 def measure(size, dtype, repeats: int, budget: float, use_torch: bool, base) -> dict[str, float]:

@@ -160,8 +160,10 @@ def step_jacobians(params: Params, cache: Cache, ts=None) -> np.ndarray:
     model = check_pair(params, cache, "step_jacobians")
     if cache.batched:
         raise ValueError("step_jacobians takes an unbatched cache (x of shape (T+1, D))")
+    if isinstance(ts, np.ma.MaskedArray):
+        raise ValueError("ts must be a plain array of integer steps; a masked array's mask would be ignored")
     ts = np.arange(cache.T) if ts is None else np.asarray(ts)
-    if isinstance(ts, np.ma.MaskedArray) or ts.ndim != 1 or ts.dtype.kind not in "iu":
+    if ts.ndim != 1 or ts.dtype.kind not in "iu":
         raise ValueError(f"ts must be a 1-D array of integer steps, got {ts!r}")
     if ts.size and (ts.min() < -1 or ts.max() >= cache.T):
         raise ValueError(f"ts must lie in -1 <= t < T = {cache.T}, got {ts.min()}..{ts.max()}")
@@ -234,7 +236,7 @@ def _twin(cache: Cache) -> Cache:
     """The cache of two copies of the same sequence: one BPTT pass then carries two error signals.
 
     Only the arrays the recursion reads (gates, states) are copied; the others are read-only
-    broadcast views, which saved ~2 ms of the Explore widget's update.
+    broadcast views (the widget recomputes this at every slider move).
     """
     if cache.batched:
         raise ValueError("gradient_flow takes an unbatched cache (x of shape (T+1, D))")

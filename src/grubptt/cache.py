@@ -18,7 +18,7 @@ import numpy as np
 
 from .params import GRUParams
 
-__all__ = ["TERMS", "PATHS", "GRUCache", "GRUGrads", "time_major", "caller_layout", "new_cache_id"]
+__all__ = ["TERMS", "PATHS", "GRUCache", "Grads", "GRUGrads", "time_major", "caller_layout", "new_cache_id"]
 
 #: The five terms of eq. (9.22), in the order the textbook prints them.
 TERMS: tuple[str, ...] = ("grad_dense", "update_gate", "candidate", "reset_gate", "carry")
@@ -108,17 +108,11 @@ class GRUCache:
 
 
 @dataclass(eq=False)
-class GRUGrads:
-    """Result of BPTT (:func:`grubptt.backward`, :func:`grubptt.reference.backward`).
+class Grads:
+    """What BPTT returns, for either model: gradients, dh^(t) and its terms, dh^(-1), dx, the targets,
+    and the id of the cache they came from."""
 
-    ``params``: dL/dθ for the 11 arrays; ``dh``: dL/dh^(t), eq. (9.22), shaped like
-    ``cache.h``; ``terms``: the five terms of (9.22) at every t (keys ``TERMS``),
-    each shaped like ``dh`` and summing to it, or None if not requested;
-    ``dh0``: dL/dh^(-1), shaped like ``cache.h0``; ``dx``: dL/dx, shaped like ``cache.x``;
-    ``Y``: the targets used; ``cache_id``: the cache they were computed from.
-    """
-
-    params: GRUParams
+    params: object
     dh: np.ndarray
     terms: dict[str, np.ndarray] | None
     dh0: np.ndarray
@@ -132,3 +126,17 @@ class GRUGrads:
         if self.terms is None:
             raise ValueError("grads has no terms: call backward(..., terms=True)")
         return self.terms["grad_dense"]
+
+
+@dataclass(eq=False)
+class GRUGrads(Grads):
+    """Result of BPTT (:func:`grubptt.backward`, :func:`grubptt.reference.backward`).
+
+    ``params``: dL/dθ for the 11 arrays; ``dh``: dL/dh^(t), eq. (9.22), shaped like
+    ``cache.h``; ``terms``: the five terms of (9.22) at every t (keys ``TERMS``),
+    each shaped like ``dh`` and summing to it, or None if not requested;
+    ``dh0``: dL/dh^(-1), shaped like ``cache.h0``; ``dx``: dL/dx, shaped like ``cache.x``;
+    ``Y``: the targets used; ``cache_id``: the cache they were computed from.
+    """
+
+    params: GRUParams

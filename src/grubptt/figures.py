@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .gru import PATHS
+from .cache import PATHS
+from .validation import int_in_range
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -109,8 +110,7 @@ def draw_unrolled(T: int = 3, ax: Axes | None = None) -> Figure:
     step and up to the dense layer (ŷ = h V + c, y = g(ŷ)); y^(t) and the target Y^(t) give
     L^(t).  h^(−1) enters at the left.  For T ≥ 5 the middle steps are replaced by "…".
     """
-    if isinstance(T, bool) or not isinstance(T, int) or T < 0:
-        raise ValueError(f"T must be an int >= 0 (the last time step), got {T!r}")
+    T = int_in_range("T", T, 0, what=" (the last time step)")
     steps: list[int | None] = list(range(T + 1)) if T < 5 else [0, 1, None, T - 1, T]
     dx = 2.6
     fig, ax = _axes(ax, (1.2 + dx * len(steps), 5.6))

@@ -71,12 +71,12 @@ class ParamsBase:
         return type(self)(**{k: np.zeros_like(v) for k, v in self.arrays().items()})
 
     def fingerprint(self) -> bytes:
-        """A 16-byte digest of every array's dtype, shape and values.
+        """A 20-byte digest of every array's dtype, shape and values.
 
         A cache remembers the fingerprint of the parameters it was computed with, so that
         ``backward`` can refuse other parameters, or these ones changed in place since.
         """
-        h = hashlib.blake2b(digest_size=16)
+        h = hashlib.sha1(usedforsecurity=False)      # not for security: the fastest digest here (SHA-NI)
         for name, v in self.arrays().items():
             a = np.ascontiguousarray(v)
             h.update(f"{name}{a.dtype.str}{a.shape}".encode())

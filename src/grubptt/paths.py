@@ -371,8 +371,7 @@ def example(seed: int = 0, *, T: int = 5, input_size: int = 3, hidden_size: int 
     ``bz``/``br`` fill the update/reset-gate biases (saturate a gate to switch a path on or off).
     Everything is drawn from ``seed``; same seed, same numbers.  Used by chapters 04–07.
     """
-    if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 0:
-        raise ValueError(f"T must be an integer >= 0 (the sequence has T+1 steps), got {T!r}")
+    T = int_in_range("T", T, 0, what=" (the sequence has T+1 steps)")
     params = init_params(input_size, hidden_size, output_size, seed=seed, bz=bz)
     params.br = np.full(hidden_size, float(br))
     rng = np.random.default_rng([seed, 1])   # a stream separate from the parameters'

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .activations import HIDDEN, check_activation_name, check_output_name
-from .cache import caller_layout, new_cache_id
+from .cache import Grads, caller_layout, new_cache_id
 from .dense import dense_backward, dense_forward
 from .params import ParamsBase, init_params
 from .validation import check_cache, check_h0, check_params, check_sequence, int_in_range
@@ -101,20 +101,10 @@ def rnn_forward(params: RNNParams, x, h0=None, *, output: str = "identity",
 
 
 @dataclass(eq=False)
-class RNNGrads:
+class RNNGrads(Grads):
     """Like :class:`grubptt.GRUGrads`; ``terms`` has keys ``RNN_TERMS``."""
 
     params: RNNParams
-    dh: np.ndarray
-    terms: dict[str, np.ndarray]
-    dh0: np.ndarray
-    dx: np.ndarray
-    Y: np.ndarray
-    cache_id: int = 0
-
-    @property
-    def grad_dense(self) -> np.ndarray:
-        return self.terms["grad_dense"]
 
 
 def rnn_dh_recursion(params: RNNParams, cache: RNNCache, grad_dense: np.ndarray, *, terms: bool = False):
