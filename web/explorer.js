@@ -261,7 +261,7 @@
     ctx.font = `11px ${FONT}`;
     ctx.textAlign = "left";
     ctx.textBaseline = "middle";
-    const left = x + 58, right = x + w - 8;
+    const left = x + 66, right = x + w - 8;            // room for the y label and tick labels side by side
     let lx = left, ly = y + 26;
     const entries = (spec.legend || []).slice();
     if (floored) entries.push({ label: "float64 floor: values < 2·10⁻³⁰⁸ (0 too) drawn on it", color: "#555", dash: [1, 2], width: 1 });
@@ -369,7 +369,7 @@
     ctx.fillText(spec.xlabel, plot.x + plot.w / 2, plot.y + plot.h + 21);
     ctx.save();
     ctx.font = `12px ${FONT}`; ctx.fillStyle = "#222";
-    ctx.translate(x + 10, plot.y + plot.h / 2); ctx.rotate(-Math.PI / 2);
+    ctx.translate(x + 8, plot.y + plot.h / 2); ctx.rotate(-Math.PI / 2);
     ctx.textAlign = "center"; ctx.textBaseline = "middle";
     ctx.fillText(spec.ylabel, 0, 0);
     ctx.restore();
