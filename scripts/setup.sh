@@ -5,6 +5,8 @@
 #   scripts/setup.sh lock      regenerate requirements.lock from requirements.txt in a fresh venv
 #   scripts/setup.sh npm       node_modules/ from package-lock.json (MathJax, RequireJS, widget manager)
 #   scripts/setup.sh chromium  Debian's /usr/bin/chromium for the browser check (apt-get, needs root)
+#   scripts/setup.sh lab       JupyterLab + jupyterlab-myst (requirements-lab.txt) into .venv, for
+#                              scripts/lab.sh and the JupyterLab check; adds packages, moves no locked one
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,6 +53,18 @@ setup_lock() {
     echo "setup: wrote requirements.lock ($(grep -c '==' requirements.lock) pinned packages)"
 }
 
+setup_lab() {
+    setup_python
+    local want stamp=.venv/.grubptt-lab
+    want="$(fingerprint requirements-lab.txt requirements.lock)"
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+        echo "setup: installing requirements-lab.txt (JupyterLab, jupyterlab-myst) into .venv"
+        # -c: the book's locked versions stay as they are (pip stops if JupyterLab needed others).
+        .venv/bin/python -m pip install --quiet -r requirements-lab.txt -c requirements.lock
+        echo "$want" > "$stamp"
+    fi
+}
+
 setup_npm() {
     command -v npm >/dev/null || { echo "setup: npm not found; install Node.js >= 18 (apt-get install nodejs npm)" >&2; exit 1; }
     local want stamp=node_modules/.grubptt-lock
@@ -82,7 +96,8 @@ for what in "$@"; do
         python) setup_python ;;
         npm) setup_npm ;;
         chromium) setup_chromium ;;
+        lab) setup_lab ;;
         lock) setup_lock ;;
-        *) echo "setup: unknown target $what (python, npm, chromium, lock)" >&2; exit 2 ;;
+        *) echo "setup: unknown target $what (python, npm, chromium, lock, lab)" >&2; exit 2 ;;
     esac
 done

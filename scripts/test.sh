@@ -4,7 +4,7 @@
 # Extra arguments go to pytest, e.g. scripts/test.sh -x -k gradcheck
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh python npm chromium
+scripts/setup.sh python npm chromium lab   # lab: JupyterLab, for tests/test_lab_checker.py
 status=0
 # --nbval-current-env: notebooks run on this .venv's kernel, not whatever "python3" kernel is around.
 .venv/bin/python -m pytest tests book --nbval --nbval-current-env "$@" || status=$?
