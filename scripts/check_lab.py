@@ -56,8 +56,9 @@ def notebook_facts(path: Path) -> tuple[int, set[str], int]:
     return dropdowns, labels, markdown
 
 
-def open_notebook(page, lab: Lab, name: str, markdown_cells: int = 0) -> None:
-    """Open ``name`` and wait until its ``markdown_cells`` markdown cells are rendered and settled."""
+def open_notebook(page, lab: Lab, name: str, markdown_cells: int = 0, dropdowns: int = 0) -> None:
+    """Open ``name``; wait until its ``markdown_cells`` markdown cells and ``dropdowns`` dropdowns are
+    rendered and the text has settled (each wait gives up after a while: check_markdown reports it)."""
     page.goto(lab.url(name))
     page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell", timeout=90_000)
     try:                        # a cell that never renders is reported by check_markdown
@@ -65,6 +66,12 @@ def open_notebook(page, lab: Lab, name: str, markdown_cells: int = 0) -> None:
             '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-MarkdownCell');
             return c.length >= n && Array.from(c).every(x => x.classList.contains('jp-mod-rendered')); }""",
                                arg=markdown_cells, timeout=60_000)
+    except Exception:           # noqa: BLE001
+        pass
+    try:                        # jupyterlab-myst draws admonitions after the cell's text
+        page.wait_for_function("""n => document.querySelectorAll(
+            '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-MarkdownCell details').length >= n""",
+                               arg=dropdowns, timeout=90_000)
     except Exception:           # noqa: BLE001
         pass
     deadline, last = time.monotonic() + 15, None   # MyST and math finish after the cells render
@@ -102,7 +109,7 @@ def check_markdown(page, lab: Lab, path: Path) -> list[str]:
     errors: list[str] = []
     listener = lambda m: errors.append(m.text) if m.type == "error" else None  # noqa: E731
     page.on("console", listener)
-    open_notebook(page, lab, name, markdown)
+    open_notebook(page, lab, name, markdown, dropdowns)
     page.remove_listener("console", listener)
     unrendered = page.evaluate("""() => document.querySelectorAll(
         '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-MarkdownCell:not(.jp-mod-rendered)').length""")
@@ -253,7 +260,9 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
     notebooks = a.notebooks or sorted((ROOT / "book").glob("*.ipynb"))
     explore = a.explore if str(a.explore) not in ("", ".") else None
-    files = sorted({*notebooks, *([explore] if explore else [])})
+    # Serve every chapter even when checking a few, so that links between chapters resolve.
+    files = sorted({*(ROOT / "book").glob("*.ipynb"), *notebooks, *([explore] if explore else [])},
+                   key=lambda f: f.name)
     from playwright.sync_api import sync_playwright
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))   # so that the server and browser are stopped
@@ -265,6 +274,7 @@ def main(argv=None) -> int:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         for nb in notebooks:
             found = check_markdown(page, lab, nb)
+            lab.shut_down_kernels()
             print(f"{nb.name}: {'ok' if not found else f'{len(found)} problem(s)'}", flush=True)
             for line in found:
                 print("   ", line, flush=True)

@@ -94,7 +94,17 @@ class Lab:
         return self
 
     def url(self, name: str = "") -> str:
-        return f"http://127.0.0.1:{self.port}/lab/tree/{name}?token={self.token}"
+        """The page of notebook ``name``, without the tabs of earlier visits (``reset``)."""
+        return f"http://127.0.0.1:{self.port}/lab/tree/{name}?reset&token={self.token}"
+
+    def shut_down_kernels(self) -> None:
+        """End every session (and its kernel), so that notebooks checked earlier do not keep CPUs busy."""
+        base = f"http://127.0.0.1:{self.port}/api/sessions"
+        with urllib.request.urlopen(f"{base}?token={self.token}", timeout=10) as r:
+            sessions = json.loads(r.read())
+        for s in sessions:
+            req = urllib.request.Request(f"{base}/{s['id']}?token={self.token}", method="DELETE")
+            urllib.request.urlopen(req, timeout=30).close()
 
     def __exit__(self, *exc) -> None:
         if self.proc.poll() is None:

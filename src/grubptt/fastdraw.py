@@ -52,10 +52,10 @@ def _label_image(text: str, size: float, dpi: float) -> tuple[np.ndarray, int]:
 
 
 def log_ticks(lo: float, hi: float) -> np.ndarray:
-    """Tick values for a log axis from lo to hi, 3 to 6 of them where possible.
+    """Tick values for a log axis from lo to hi, 2 to 6 of them, not crowded.
 
-    Up to 6 decades: the coarsest of 10ⁿ, then 1, 2, 5 × 10ⁿ, then 1..9 × 10ⁿ that gives at
-    least 3 ticks without passing 6.  Wider: powers of ten with a round stride in the exponent
+    Up to 6 decades: 10ⁿ if that gives 3 ticks, else 1, 2, 5 × 10ⁿ if that gives 2, else
+    1..9 × 10ⁿ (never more than 6).  Wider: powers of ten with a round stride in the exponent
     (10⁻⁵⁰, 10⁻¹⁰⁰, …).
     """
     from matplotlib.ticker import MaxNLocator
@@ -75,7 +75,7 @@ def log_ticks(lo: float, hi: float) -> np.ndarray:
         if len(w) > 6 and len(v):
             break
         v = w
-        if len(v) >= 3:
+        if len(v) >= (3 if len(subs) == 1 else 2):     # 1..9 × 10ⁿ only when 1, 2, 5 give a single tick
             break
     return v
 
