@@ -118,6 +118,11 @@ def check_markdown(page, lab: Lab, path: Path) -> list[str]:
         why = [e.splitlines()[0][:160] for e in errors if "position" in e or "KaTeX" in e]
         problems.append(f"{name}: {unrendered} markdown cell(s) not rendered (source shown); "
                         f"console: {why[:3] or errors[:2]}")
+    shown_errors = page.evaluate("""() => Array.from(document.querySelectorAll(
+        '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-MarkdownCell .myst .text-red-500'))
+        .map(e => e.textContent.slice(0, 120))""")     # jupyterlab-myst prints math/MyST errors in red
+    for e in shown_errors:
+        problems.append(f"{name}: jupyterlab-myst shows an error instead of the formula or block: {e!r}")
     text = visible_markdown(page)
     for m in sorted(set(RAW.findall(text))):
         i = text.find(m)
