@@ -256,89 +256,100 @@
   function gruBptt(p, cache, gd, split, gd2) {
     const H = p.H, T1 = cache.T + 1;
     const { z, r, hh, h } = cache;
-    const dh = new Float64Array(T1 * H), dh0 = new Float64Array(H);
-    const names = ["update_gate", "candidate", "reset_gate", "carry"];
-    const terms = split ? Object.fromEntries(names.map((k) => [k, new Float64Array(T1 * H)])) : null;
+    const Uz = p.Uz, Ur = p.Ur, U = p.U;
     const two = gd2 !== undefined;
-    const dh2 = two ? new Float64Array(T1 * H) : null;
-    const dh20 = two ? new Float64Array(H) : null;
+    const dh = new Float64Array(T1 * H), dh0 = new Float64Array(H);
+    const dh2 = two ? new Float64Array(T1 * H) : null, dh20 = two ? new Float64Array(H) : null;
+    // The four recurrent terms as plain locals (a property lookup per entry cost more than the sums).
+    const tUpd = split ? new Float64Array(T1 * H) : null, tCand = split ? new Float64Array(T1 * H) : null;
+    const tRes = split ? new Float64Array(T1 * H) : null, tCarry = split ? new Float64Array(T1 * H) : null;
+    // Per-step vectors of signal 1 and signal 2, allocated once.
     const d_az = new Float64Array(H), d_ar = new Float64Array(H), d_ah = new Float64Array(H);
     const g = new Float64Array(H), upd = new Float64Array(H), res = new Float64Array(H);
+    const d_az2 = new Float64Array(H), d_ar2 = new Float64Array(H), d_ah2 = new Float64Array(H);
+    const g2 = new Float64Array(H), upd2 = new Float64Array(H), res2 = new Float64Array(H);
     const last = (T1 - 1) * H;
     for (let j = 0; j < H; j++) dh[last + j] = gd[last + j];          // dh^(T) = grad_dense^(T)
     if (two) for (let j = 0; j < H; j++) dh2[last + j] = gd2[last + j];
-    // δ = dh^(s) with s = t + 1 the step whose gates are used; it writes dh^(t) (row s − 1, or dh0).
-    const back = (dh_, dh0_, gd_, s, terms_) => {
-      const o = s * H, hs = s * H;                    // gates of step s; h row s holds h^(s−1) = h^(t)
-      const dst = s > 0 ? dh_ : dh0_, d = s > 0 ? (s - 1) * H : 0;
-      let any = false;
-      for (let j = 0; j < H; j++) {
-        const delta = dh_[o + j];
-        if (delta !== 0) any = true;
-        const zj = z[o + j], rj = r[o + j], hhj = hh[o + j], hj = h[hs + j];
-        d_ah[j] = delta * zj * (1.0 - hhj * hhj);                       // δ ⊙ z ⊙ tanh'(a_h)
-        d_az[j] = delta * (hhj - hj) * zj * (1.0 - zj);                 // δ ⊙ (ĥ − h) ⊙ σ'(a_z)
-      }
-      if (!any) {                                   // nothing to send back (e.g. after underflow)
-        for (let j = 0; j < H; j++) dst[d + j] = s > 0 ? gd_[d + j] : 0.0;
-        return;
-      }
-      vecMatT(g, 0, d_ah, 0, p.U, H, H);                                // (δ ⊙ z ⊙ tanh'(a_h)) Uᵀ
-      for (let j = 0; j < H; j++) {
-        const rj = r[o + j];
-        d_ar[j] = g[j] * h[hs + j] * rj * (1.0 - rj);                   // ⊙ h ⊙ σ'(a_r)
-      }
-      vecMatT(upd, 0, d_az, 0, p.Uz, H, H);                             // update_gate
-      vecMatT(res, 0, d_ar, 0, p.Ur, H, H);                             // reset_gate
-      for (let j = 0; j < H; j++) {
-        const delta = dh_[o + j];
-        const carry = delta * (1.0 - z[o + j]);                         // carry
-        const cand = g[j] * r[o + j];                                   // candidate
-        dst[d + j] = (s > 0 ? gd_[d + j] : 0.0) + upd[j] + cand + res[j] + carry;
-        if (terms_ && s > 0) {
-          terms_.update_gate[d + j] = upd[j];
-          terms_.candidate[d + j] = cand;
-          terms_.reset_gate[d + j] = res[j];
-          terms_.carry[d + j] = carry;
-        }
-      }
-    };
+    // δ = dh^(s), s = t + 1 the step whose gates are used; writes dh^(t) (row s − 1, or dh0 at s = 0).
+    // Both signals go through the same gates, so each matrix is read once per step for the two.
     for (let s = T1 - 1; s >= 0; s--) {
-      back(dh, dh0, gd, s, terms);
-      if (two) back(dh2, dh20, gd2, s, null);
+      const o = s * H;                                  // gates of step s; h row s holds h^(s−1) = h^(t)
+      for (let j = 0; j < H; j++) {
+        const zj = z[o + j], hhj = hh[o + j], hj = h[o + j];
+        const ah = zj * (1.0 - hhj * hhj), az = (hhj - hj) * zj * (1.0 - zj);
+        d_ah[j] = dh[o + j] * ah;                                       // δ ⊙ z ⊙ tanh'(a_h)
+        d_az[j] = dh[o + j] * az;                                       // δ ⊙ (ĥ − h) ⊙ σ'(a_z)
+        if (two) { d_ah2[j] = dh2[o + j] * ah; d_az2[j] = dh2[o + j] * az; }
+      }
+      if (two) matVec2(g, g2, U, H, H, d_ah, d_ah2); else matVec(g, 0, U, 0, H, H, d_ah, 0);   // (δ ⊙ z ⊙ tanh'(a_h)) Uᵀ
+      for (let j = 0; j < H; j++) {
+        const rj = r[o + j], br = h[o + j] * rj * (1.0 - rj);           // h ⊙ σ'(a_r)
+        d_ar[j] = g[j] * br;
+        if (two) d_ar2[j] = g2[j] * br;
+      }
+      if (two) {
+        matVec2(upd, upd2, Uz, H, H, d_az, d_az2);                      // update_gate
+        matVec2(res, res2, Ur, H, H, d_ar, d_ar2);                      // reset_gate
+      } else {
+        matVec(upd, 0, Uz, 0, H, H, d_az, 0);
+        matVec(res, 0, Ur, 0, H, H, d_ar, 0);
+      }
+      const d = s > 0 ? (s - 1) * H : 0, out = s > 0 ? dh : dh0, out2 = s > 0 ? dh2 : dh20;
+      for (let j = 0; j < H; j++) {
+        const cz = 1.0 - z[o + j], rj = r[o + j];
+        const carry = dh[o + j] * cz;                                   // carry
+        const cand = g[j] * rj;                                         // candidate
+        out[d + j] = (s > 0 ? gd[d + j] : 0.0) + upd[j] + cand + res[j] + carry;
+        if (two) out2[d + j] = (s > 0 ? gd2[d + j] : 0.0) + upd2[j] + g2[j] * rj + res2[j] + dh2[o + j] * cz;
+        if (split && s > 0) { tUpd[d + j] = upd[j]; tCand[d + j] = cand; tRes[d + j] = res[j]; tCarry[d + j] = carry; }
+      }
     }
+    const terms = split ? { update_gate: tUpd, candidate: tCand, reset_gate: tRes, carry: tCarry } : null;
     return { dh, terms, dh0, dh2, dh20 };
+  }
+
+  // out1 = M v1 and out2 = M v2 for M (rows × cols) row-major: one pass over M for both vectors,
+  // two rows at a time (each load of M feeds two products).
+  function matVec2(out1, out2, M, rows, cols, v1, v2) {
+    let j = 0;
+    for (; j + 1 < rows; j += 2) {
+      const m0 = j * cols, m1 = m0 + cols;
+      let a0 = 0.0, a1 = 0.0, b0 = 0.0, b1 = 0.0;
+      for (let i = 0; i < cols; i++) {
+        const x = v1[i], y = v2[i], u = M[m0 + i], w = M[m1 + i];
+        a0 += u * x; a1 += w * x; b0 += u * y; b1 += w * y;
+      }
+      out1[j] = a0; out1[j + 1] = a1; out2[j] = b0; out2[j + 1] = b1;
+    }
+    if (j < rows) { out1[j] = dot(M, j * cols, v1, 0, cols); out2[j] = dot(M, j * cols, v2, 0, cols); }
   }
 
   /** SimpleRNN BPTT: dh^(t) = grad_dense^(t) + (dh^(t+1) ⊙ tanh'(a^(t+1))) Uᵀ; terms: "recurrent". */
   function rnnBptt(p, cache, gd, split, gd2) {
-    const H = p.H, T1 = cache.T + 1, h = cache.h;
+    const H = p.H, T1 = cache.T + 1, h = cache.h, U = p.U;
     const dh = new Float64Array(T1 * H), dh0 = new Float64Array(H);
     const rec = split ? new Float64Array(T1 * H) : null;
     const two = gd2 !== undefined;
     const dh2 = two ? new Float64Array(T1 * H) : null, dh20 = two ? new Float64Array(H) : null;
-    const da = new Float64Array(H), back = new Float64Array(H);
+    const da = new Float64Array(H), back = new Float64Array(H), da2 = new Float64Array(H), back2 = new Float64Array(H);
     const last = (T1 - 1) * H;
     for (let j = 0; j < H; j++) dh[last + j] = gd[last + j];
     if (two) for (let j = 0; j < H; j++) dh2[last + j] = gd2[last + j];
-    const step = (dh_, dh0_, gd_, s, rec_) => {
-      let any = false;
+    for (let s = T1 - 1; s >= 0; s--) {
       for (let j = 0; j < H; j++) {
-        const hj = h[(s + 1) * H + j];                                  // h^(s) = tanh(a^(s))
-        da[j] = dh_[s * H + j] * (1.0 - hj * hj);                       // dh^(s) ⊙ tanh'(a^(s))
-        if (da[j] !== 0) any = true;
+        const hj = h[(s + 1) * H + j], dt = 1.0 - hj * hj;             // h^(s) = tanh(a^(s)), tanh'
+        da[j] = dh[s * H + j] * dt;                                     // dh^(s) ⊙ tanh'(a^(s))
+        if (two) da2[j] = dh2[s * H + j] * dt;
       }
-      if (any) vecMatT(back, 0, da, 0, p.U, H, H); else back.fill(0.0);
-      if (s === 0) { dh0_.set(back); return; }
+      if (two) matVec2(back, back2, U, H, H, da, da2); else matVec(back, 0, U, 0, H, H, da, 0);   // (...) Uᵀ
+      if (s === 0) { dh0.set(back); if (two) dh20.set(back2); break; }
       const d = (s - 1) * H;
       for (let j = 0; j < H; j++) {
-        dh_[d + j] = gd_[d + j] + back[j];
-        if (rec_) rec_[d + j] = back[j];
+        dh[d + j] = gd[d + j] + back[j];
+        if (rec) rec[d + j] = back[j];
+        if (two) dh2[d + j] = gd2[d + j] + back2[j];
       }
-    };
-    for (let s = T1 - 1; s >= 0; s--) {
-      step(dh, dh0, gd, s, rec);
-      if (two) step(dh2, dh20, gd2, s, null);
     }
     return { dh, terms: split ? { recurrent: rec } : null, dh0, dh2, dh20 };
   }
