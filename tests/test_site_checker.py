@@ -150,7 +150,7 @@ def _mutated(source: Path, old: str, new: str) -> str:
 # Each broken copy of the engine or the explorer: folder -> (file, text replaced, replacement).
 ENGINE_BREAKS = {
     # One wrong sign in one term: dh stays right, only the reset-gate term is wrong.
-    "sign": ("grubptt.js", "terms_.reset_gate[d + j] = res[j];", "terms_.reset_gate[d + j] = -res[j];"),
+    "sign": ("grubptt.js", "tRes[d + j] = res[j];", "tRes[d + j] = -res[j];"),
     # h0 accepted without checking its length.
     "h0": ("grubptt.js", 'vector(problem.h0, "h0", H, "H")', "Float64Array.from(problem.h0)"),
     # The T control updates its readout but does not redraw.

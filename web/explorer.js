@@ -9,7 +9,7 @@
  * runs no page scripts) is replaced.  data-* attributes give the start setting (data-t, data-h,
  * data-seed, data-radius, data-bz, data-output, data-model).
  *
- * For the browser check and the benchmark: window.grubptt.explorer.{set, materials, flows,
+ * For the browser check and the benchmark: window.grubptt.explorer.{set, materials, flows, forget,
  * instances}; each mounted explorer's root carries data-draws (a counter) and data-setting.
  */
 (function () {
@@ -599,6 +599,16 @@
                    jac_sv: v.jac_sv.map(plain), term_norms: Object.fromEntries(Object.entries(v.term_norms).map(([n, a]) => [n, plain(a)])) };
       }
       return out;
+    },
+    /**
+     * For the benchmark: drop kept results so that the next move computes what a first move to a
+     * new value would.  what: "flows" (the measurements per setting), "jacobians" (the singular
+     * values kept per forward run) or "all" (forward runs too).
+     */
+    forget(what) {
+      if (what === "flows" || what === "all") flowCache.clear();
+      if (what === "jacobians") for (const r of runs.values()) r.memo.clear();
+      if (what === "all") runs.clear();
     },
     panels, logTicks, powerLabel,
   };

@@ -419,40 +419,77 @@
    * Singular values (descending) of the n×n row-major matrix A (overwritten): Householder
    * bidiagonalization, then Golub–Kahan implicit-shift QR sweeps on the bidiagonal (no vectors).
    * Backward stable like LAPACK's gesdd: errors ≈ 1e-16 · σ_max.
+   *
+   * Step k reflects from the left, I − f v vᵀ (column k below the diagonal → 0, d[k]), then from
+   * the right, I − g u uᵀ (row k right of the superdiagonal → 0, e[k]).  Both are applied to the
+   * remaining rows in one rank-2 update, row by row, A_i −= f v_i w + g s_i u (w = vᵀA, s_i the
+   * left-reflected row i · u): two passes over the matrix per step instead of four.
    */
   function singularValues(A, n) {
     const d = new Float64Array(n), e = new Float64Array(Math.max(n - 1, 0));
-    const v = new Float64Array(n), w = new Float64Array(n);
+    const v = new Float64Array(n), w = new Float64Array(n), u = new Float64Array(n);
     for (let k = 0; k < n; k++) {
-      // Left reflector I − (2/vv) v vᵀ on rows k..n−1: zeroes A[k+1..n−1][k], d[k] = ∓‖column‖.
       for (let i = k; i < n; i++) v[i] = A[i * n + k];
-      let norm = norm2(v, k, n);
+      let norm = norm2(v, k, n), f = 0.0;
       if (norm === 0.0) d[k] = 0.0;
       else {
-        const alpha = v[k] > 0 ? -norm : norm;
+        const alpha = v[k] > 0 ? -norm : norm;           // d[k] = ∓‖column‖ (no cancellation in v[k])
         v[k] -= alpha;
-        const vv = dot(v, k, v, k, n - k);
-        reflectRows(A, n, v, k, n, k + 1, w, 2.0 / vv);
+        f = 2.0 / dot(v, k, v, k, n - k);
         d[k] = alpha;
       }
-      if (k >= n - 1) break;
-      // Right reflector on columns k+1..n−1: zeroes A[k][k+2..n−1], e[k] = ∓‖row‖.
-      for (let j = k + 1; j < n; j++) v[j] = A[k * n + j];
-      norm = norm2(v, k + 1, n);
-      if (norm === 0.0) { e[k] = 0.0; continue; }
-      const alpha = v[k + 1] > 0 ? -norm : norm;
-      v[k + 1] -= alpha;
-      const vv = dot(v, k + 1, v, k + 1, n - k - 1);
-      reflectCols(A, n, v, k + 1, k + 1, 2.0 / vv);
-      e[k] = alpha;
+      if (k === n - 1) break;
+      const c0 = k + 1, m = n - c0;
+      if (f !== 0.0) columnCombination(w, A, n, v, k, n, c0);   // w = vᵀ A (rows k.., columns c0..)
+      else w.fill(0.0, c0, n);
+      for (let j = c0; j < n; j++) u[j] = A[k * n + j] - f * v[k] * w[j];   // row k, left-reflected
+      norm = norm2(u, c0, n);
+      let g = 0.0;
+      if (norm === 0.0) e[k] = 0.0;
+      else {
+        const alpha = u[c0] > 0 ? -norm : norm;
+        u[c0] -= alpha;
+        g = 2.0 / dot(u, c0, u, c0, m);
+        e[k] = alpha;
+      }
+      if (f === 0.0 && g === 0.0) continue;
+      rank2Update(A, n, c0, f, v, w, g, u, dot(w, c0, u, c0, m));
     }
     bidiagonalSvd(d, e, n);
     const out = Array.from(d, Math.abs).sort((a, b) => b - a);
     return Float64Array.from(out);
   }
 
-  // A[lo..hi)[c0..n) ← (I − f v vᵀ) A: w = vᵀ A, then A −= f v w, four rows per pass over w.
-  function reflectRows(A, n, v, lo, hi, c0, w, f) {
+  // Rows c0..n−1, columns c0..n−1: A_i −= f v_i w + g s_i u with s_i = A_i · u − f v_i (w · u),
+  // four rows at a time (each load of w_j, u_j serves four rows).
+  function rank2Update(A, n, c0, f, v, w, g, u, wu) {
+    let i = c0;
+    for (; i + 3 < n; i += 4) {
+      const a0 = i * n, a1 = a0 + n, a2 = a1 + n, a3 = a2 + n;
+      const f0 = f * v[i], f1 = f * v[i + 1], f2 = f * v[i + 2], f3 = f * v[i + 3];
+      let s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+      if (g !== 0.0) {
+        for (let j = c0; j < n; j++) {
+          const uj = u[j];
+          s0 += A[a0 + j] * uj; s1 += A[a1 + j] * uj; s2 += A[a2 + j] * uj; s3 += A[a3 + j] * uj;
+        }
+        s0 = g * (s0 - f0 * wu); s1 = g * (s1 - f1 * wu); s2 = g * (s2 - f2 * wu); s3 = g * (s3 - f3 * wu);
+      }
+      for (let j = c0; j < n; j++) {
+        const wj = w[j], uj = u[j];
+        A[a0 + j] -= f0 * wj + s0 * uj; A[a1 + j] -= f1 * wj + s1 * uj;
+        A[a2 + j] -= f2 * wj + s2 * uj; A[a3 + j] -= f3 * wj + s3 * uj;
+      }
+    }
+    for (; i < n; i++) {
+      const a = i * n, fv = f * v[i];
+      const s = g === 0.0 ? 0.0 : g * (dot(A, a + c0, u, c0, n - c0) - fv * wu);
+      for (let j = c0; j < n; j++) A[a + j] -= fv * w[j] + s * u[j];
+    }
+  }
+
+  // w[c0..n) = Σ_{i in lo..hi) v_i A[i][c0..n), four rows per pass over w.
+  function columnCombination(w, A, n, v, lo, hi, c0) {
     w.fill(0.0, c0, n);
     let i = lo;
     for (; i + 3 < hi; i += 4) {
@@ -463,41 +500,6 @@
     for (; i < hi; i++) {
       const vi = v[i], r = i * n;
       for (let j = c0; j < n; j++) w[j] += vi * A[r + j];
-    }
-    i = lo;
-    for (; i + 3 < hi; i += 4) {
-      const f0 = f * v[i], f1 = f * v[i + 1], f2 = f * v[i + 2], f3 = f * v[i + 3];
-      const r0 = i * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
-      for (let j = c0; j < n; j++) {
-        const wj = w[j];
-        A[r0 + j] -= f0 * wj; A[r1 + j] -= f1 * wj; A[r2 + j] -= f2 * wj; A[r3 + j] -= f3 * wj;
-      }
-    }
-    for (; i < hi; i++) {
-      const fi = f * v[i], r = i * n;
-      for (let j = c0; j < n; j++) A[r + j] -= fi * w[j];
-    }
-  }
-
-  // A[r0..n)[c0..n) ← A (I − f v vᵀ): per row, s = row · v, row −= f s v; four rows at a time.
-  function reflectCols(A, n, v, r0, c0, f) {
-    let i = r0;
-    for (; i + 3 < n; i += 4) {
-      const a0 = i * n, a1 = a0 + n, a2 = a1 + n, a3 = a2 + n;
-      let s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-      for (let j = c0; j < n; j++) {
-        const vj = v[j];
-        s0 += A[a0 + j] * vj; s1 += A[a1 + j] * vj; s2 += A[a2 + j] * vj; s3 += A[a3 + j] * vj;
-      }
-      s0 *= f; s1 *= f; s2 *= f; s3 *= f;
-      for (let j = c0; j < n; j++) {
-        const vj = v[j];
-        A[a0 + j] -= s0 * vj; A[a1 + j] -= s1 * vj; A[a2 + j] -= s2 * vj; A[a3 + j] -= s3 * vj;
-      }
-    }
-    for (; i < n; i++) {
-      const a = i * n, s = f * dot(A, a + c0, v, c0, n - c0);
-      for (let j = c0; j < n; j++) A[a + j] -= s * v[j];
     }
   }
 
@@ -568,27 +570,40 @@
       const half = (t11 - t22) / 2.0;
       const denom = half + (half >= 0 ? 1 : -1) * Math.hypot(half, t12);
       const mu = denom === 0 ? t22 : t22 - (t12 * t12) / denom;
-      // Golub–Kahan sweep: chase the bulge from lo to hi.
+      // Golub–Kahan sweep: chase the bulge from lo to hi.  The rotations are written out on
+      // locals (a call returning {c, s, r} per rotation cost a third of this loop).
       let y = d[lo] * d[lo] - mu, zz = d[lo] * e[lo];
+      let dk = d[lo], ek = e[lo];                        // d[k], e[k] as the sweep reaches k
       for (let k = lo; k < hi; k++) {
-        let { c, s, r } = givens(y, zz);                 // right rotation, columns k, k+1
+        let r = zz === 0.0 ? y : hypot(y, zz);          // right rotation, columns k, k+1
+        let c = zz === 0.0 ? 1.0 : y / r, s = zz === 0.0 ? 0.0 : zz / r;
         if (k > lo) e[k - 1] = r;
-        const f1 = c * d[k] + s * e[k];
-        e[k] = c * e[k] - s * d[k];
-        const bulge = s * d[k + 1];
-        d[k + 1] = c * d[k + 1];
-        ({ c, s, r } = givens(f1, bulge));               // left rotation, rows k, k+1
+        const f1 = c * dk + s * ek;
+        const ek1 = c * ek - s * dk;
+        const dn1 = d[k + 1];
+        const bulge = s * dn1;
+        const dk1 = c * dn1;
+        r = bulge === 0.0 ? f1 : hypot(f1, bulge);       // left rotation, rows k, k+1
+        c = bulge === 0.0 ? 1.0 : f1 / r; s = bulge === 0.0 ? 0.0 : bulge / r;
         d[k] = r;
-        const t = c * e[k] + s * d[k + 1];
-        d[k + 1] = -s * e[k] + c * d[k + 1];
-        e[k] = t;
+        e[k] = c * ek1 + s * dk1;
+        dk = -s * ek1 + c * dk1;
+        d[k + 1] = dk;
         if (k < hi - 1) {
-          zz = s * e[k + 1];
-          e[k + 1] = c * e[k + 1];
+          const en = e[k + 1];
+          zz = s * en;
+          ek = c * en;
+          e[k + 1] = ek;
           y = e[k];
         }
       }
     }
+  }
+
+  // √(f² + g²), through Math.hypot only when the squares would under/overflow.
+  function hypot(f, g) {
+    const r = Math.sqrt(f * f + g * g);
+    return r > 1e-150 && r < 1e150 ? r : Math.hypot(f, g);
   }
 
   /** Steps t in 0..T−1 where the dashboard measures J^(t): as analysis.sample_steps (numpy linspace + round). */
