@@ -143,13 +143,19 @@
     const { z, r, hh, h } = cache;
     const rh = new Float64Array(H);                      // r ⊙ h^(t−1), the input of U
     // The input projections do not depend on h: x [Wz | Wr | W] + [bz | br | b] for all steps first.
+    // Row-major: xa row += x_i · (row i of W*), contiguous in j (D is small: a call per entry cost more).
     const xa = new Float64Array((to - from) * 3 * H);
+    const { Wz, Wr, W, bz, br, b } = p;
     for (let t = from; t < to; t++) {
-      const o = (t - from) * 3 * H;
-      for (let j = 0; j < H; j++) {
-        xa[o + j] = dot(x, t * D, PT.Wz, j * D, D) + p.bz[j];
-        xa[o + H + j] = dot(x, t * D, PT.Wr, j * D, D) + p.br[j];
-        xa[o + 2 * H + j] = dot(x, t * D, PT.W, j * D, D) + p.b[j];
+      const o = (t - from) * 3 * H, oR = o + H, oH = o + 2 * H;
+      xa.set(bz, o); xa.set(br, oR); xa.set(b, oH);
+      for (let i = 0; i < D; i++) {
+        const xi = x[t * D + i], w = i * H;
+        for (let j = 0; j < H; j++) {
+          xa[o + j] += xi * Wz[w + j];
+          xa[oR + j] += xi * Wr[w + j];
+          xa[oH + j] += xi * W[w + j];
+        }
       }
     }
     const zr = new Float64Array(2 * H), uh = new Float64Array(H);
