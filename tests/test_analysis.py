@@ -210,3 +210,24 @@ def test_bad_inputs():
         analysis.model_name(object())
     with pytest.raises(ValueError, match="unbatched"):
         analysis.gradient_flow(p, grubptt.forward(p, np.zeros((2, 3, 4))), np.zeros((2, 3, 4)))
+
+
+def test_row_norms_do_not_underflow_where_the_entries_do_not():
+    """A plain sum of squares is 0 for entries below ~1e-154; the scaled norm keeps them."""
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((5, 7))
+    np.testing.assert_allclose(grubptt.numeric.row_norms(a), np.linalg.norm(a, axis=-1), rtol=1e-14)
+    for scale in (1e-200, 1e-300, 1e200):
+        np.testing.assert_allclose(grubptt.numeric.row_norms(a * scale),
+                                   np.linalg.norm(a, axis=-1) * scale, rtol=1e-13)
+    assert np.linalg.norm(a[0] * 1e-200) == 0.0          # what the plain norm would have plotted
+    np.testing.assert_array_equal(grubptt.numeric.row_norms(np.zeros((3, 4))), np.zeros(3))
+
+
+def test_gradient_flow_follows_a_vanishing_gradient_below_1e_154():
+    """SimpleRNN at radius 0.5 over 700 steps: the gain falls through 1e-154 (where a plain sum of
+    squares underflows) and is still drawn at 1e-250, as the in-browser explorer draws it."""
+    p, c, Y = _problem("SimpleRNN", T=700, H=16, radius=0.5)
+    f = analysis.gradient_flow(p, c, Y, max_jacobians=0)
+    assert np.any((f.last_gain > 0) & (f.last_gain < 1e-250))
+    assert np.all(np.diff(f.last_gain[f.last_gain > 1e-300]) < 0)

@@ -25,6 +25,7 @@ from .activations import check_output_name
 from .cache import GRUCache, caller_layout, time_major
 from .dense import dense_backward
 from .models import check_pair, model_of
+from .numeric import row_norms
 from .params import GRUParams, init_params
 from .rnn import RNNCache, RNNParams, init_rnn_params
 from .validation import as_array, finite_number, int_in_range, positive_int
@@ -272,9 +273,9 @@ def gradient_flow(params: Params, cache: Cache, Y: np.ndarray, *,
     ts = sample_steps(cache.T, max_jacobians)
     return GradientFlow(
         model=name, T=cache.T,
-        dh_norm=np.linalg.norm(dh[:, 0], axis=-1),
-        term_norms={k: np.linalg.norm(parts[k], axis=-1) for k in keys},
-        last_norm=np.linalg.norm(dh[::-1, 1], axis=-1),            # reversed: index = distance T − t
+        dh_norm=row_norms(dh[:, 0]),
+        term_norms={k: row_norms(parts[k]) for k in keys},
+        last_norm=row_norms(dh[::-1, 1]),                        # reversed: index = distance T − t
         jac_t=ts,
         jac_sv=jacobian_singular_values(params, cache, ts) if ts.size else np.empty((0, cache.H)),
     )

@@ -11,7 +11,7 @@ import numpy as np
 
 from .validation import as_array, check_finite, finite_number
 
-__all__ = ["numerical_gradient", "relative_error", "check_eps"]
+__all__ = ["numerical_gradient", "relative_error", "check_eps", "row_norms"]
 
 
 def check_eps(eps) -> float:
@@ -66,3 +66,16 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
         return 0.0
     a, b = a / m, b / m
     return float(np.linalg.norm(a - b) / max(np.linalg.norm(a), np.linalg.norm(b)))
+
+
+def row_norms(a: np.ndarray) -> np.ndarray:
+    """‖a[i]‖ for each row of a (..., n) array, shape (...).
+
+    Scaled by the row's largest entry before squaring: a plain sum of squares underflows to 0
+    once the entries fall below ~1e-154 in float64, long before the numbers themselves do
+    (the gain plots of chapters 10 and 11 follow gradients down to ~1e-308).
+    """
+    a = np.asarray(a)
+    m = np.max(np.abs(a), axis=-1, keepdims=True)
+    scale = np.where(m > 0, m, 1.0)
+    return m[..., 0] * np.sqrt(np.sum(np.square(a / scale), axis=-1))

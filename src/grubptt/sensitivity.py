@@ -19,7 +19,7 @@ from .activations import check_output_name, output_fns
 from .cache import TERMS, GRUGrads
 from .dense import loss
 from .gru import forward
-from .numeric import check_eps, numerical_gradient, relative_error
+from .numeric import check_eps, numerical_gradient, relative_error, row_norms
 from .params import GRUParams
 from .validation import as_array, check_params, check_sequence, check_targets, int_in_range
 
@@ -125,7 +125,7 @@ def term_norms(grads: GRUGrads) -> dict[str, np.ndarray]:
 
     def per_t(arr: np.ndarray) -> np.ndarray:
         a = np.swapaxes(arr, 0, 1) if batched else arr          # time first
-        return np.linalg.norm(a.reshape(a.shape[0], -1), axis=1)
+        return row_norms(a.reshape(a.shape[0], -1))
 
     out = {k: per_t(grads.terms[k]) for k in TERMS}
     out["dh"] = per_t(grads.dh)
