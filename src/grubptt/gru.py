@@ -10,8 +10,9 @@ numpy, where each call costs about a microsecond whatever its size:
   one [z | r] block (one σ pass);
 - the step loops write into preallocated arrays (``out=``) instead of making temporaries;
 - BPTT computes the factors that do not depend on δ (σ', tanh', ĥ − h, 1 − z) for a block
-  of steps at a time, and for small steps (N·H < 4096) the update-gate and reset-gate terms
-  of all steps in two GEMMs after the loop.
+  of steps at a time, stacked so that each step multiplies δ by three of them in one call and
+  ∂L/∂(r ⊙ h) by the other two in another; for small steps (N·H < 4096) it computes the
+  update-gate and reset-gate terms of all steps in two GEMMs after the loop.
 
 Index convention, as in :mod:`grubptt.reference`: row t + 1 of ``h`` and ``dh`` holds
 time t, row 0 holds h^(-1) (dh^(-1)).  Chapters: ``book/02_forward.ipynb`` to
@@ -72,10 +73,10 @@ def forward(params: GRUParams, x: np.ndarray, h0: np.ndarray | None = None, *,
     steps = zip(h[:-1], h[1:], a_zr, zr, zr[..., :H], zr[..., H:], a_h, hh, rh, strict=True)
     with np.errstate(over="ignore"):                   # see _sigmoid
         for h_prev, h_t, a_zr_t, zr_t, z_t, r_t, a_h_t, hh_t, rh_t in steps:
-            a_zr_t += np.matmul(h_prev, Uzr, out=rec_zr)                  # [a_z | a_r]
+            a_zr_t += np.dot(h_prev, Uzr, out=rec_zr)    # [a_z | a_r]; np.dot: ~1 µs less than matmul here
             _sigmoid(a_zr_t, out=zr_t)                                    # [z | r]
             np.multiply(r_t, h_prev, out=rh_t)                            # r ⊙ h^(t-1)
-            a_h_t += np.matmul(rh_t, U, out=rec_h)                        # a_h
+            a_h_t += np.dot(rh_t, U, out=rec_h)                           # a_h
             np.tanh(a_h_t, out=hh_t)                                      # ĥ
             # h = (1 − z) ⊙ h^(t-1) + z ⊙ ĥ, written as h^(t-1) + z ⊙ (ĥ − h^(t-1)): one product fewer
             np.subtract(hh_t, h_prev, out=h_t)
@@ -90,64 +91,90 @@ def forward(params: GRUParams, x: np.ndarray, h0: np.ndarray | None = None, *,
 _BLOCK_ELEMS = 1 << 15
 # Below this many numbers per step, a GEMM call costs more in overhead than in arithmetic.
 _SMALL_STEP = 4096
+# The δ-products of every step: g[slot, s] with the five slots in this order.  Stacked with the
+# δ-free factors in the same order, δ ⊙ [three factors] and ∂L/∂(r ⊙ h) ⊙ [two factors] are one
+# broadcast multiply each; every slot of every step is a contiguous (N, H) block (numpy takes
+# 2-3× as long per call on strided operands at the widget's sizes), and each slot over all
+# steps is one contiguous array for the GEMMs after the loop.
+_CARRY, _D_AH, _D_AZ, _D_AR, _CANDIDATE = range(5)
 
 
 def dh_recursion(params: GRUParams, cache: GRUCache, grad_dense: np.ndarray, *, terms: bool = False):
     """The recursion (9.22) for a given grad_dense^(t), time-major (T+1, N, H).
 
-    Returns ``(dh, rec, d_azr, d_ah)``: dh (T+2, N, H) with dh[t + 1] = dh^(t) and
+    Returns ``(dh, rec, d_az, d_ar, d_ah)``: dh (T+2, N, H) with dh[t + 1] = dh^(t) and
     dh[0] = dh^(-1); rec, the four recurrent terms (dict of (T+2, N, H) arrays indexed
-    like dh) when ``terms``, else None; d_azr = [∂L/∂a_z | ∂L/∂a_r] (T+1, N, 2H) and
-    d_ah = ∂L/∂a_h (T+1, N, H) of every step.  ``params`` and ``cache`` must be checked.
+    like dh, the last row 0: nothing follows h^(T)) when ``terms``, else None; ∂L/∂a_z,
+    ∂L/∂a_r and ∂L/∂a_h of every step, (T+1, N, H) each.  ``params`` and ``cache`` must
+    be checked.
     """
     H, N, T1 = cache.H, cache.N, cache.T + 1
     dt = grad_dense.dtype
     zr, hh, h = cache.zr_tm, cache.hh_tm, cache.h_tm
-    d_azr, d_ah = np.empty_like(zr), np.empty_like(hh)
-    d_az, d_ar = d_azr[..., :H], d_azr[..., H:]
+    g = np.empty((5, T1 + 1, N, H), dtype=dt)                       # g[slot, s]: the slots above
+    g[:, T1] = 0.0                                                  # the terms at h^(T): none
+    g_steps = g.transpose(1, 0, 2, 3)                               # g_steps[s]: step s's five slots
     block = max(1, _BLOCK_ELEMS // (N * H))
-    one_minus, dsig = np.empty((2, block, N, 2 * H), dtype=dt)    # [1 − z | 1 − r], [σ'(a_z) | σ'(a_r)]
-    dtanh, diff = np.empty((2, block, N, H), dtype=dt)             # tanh'(a_h), ĥ − h^(t-1)
+    f_delta = np.empty((block, 3, N, H), dtype=dt)                  # what δ multiplies
+    f_rh = np.empty((block, 2, N, H), dtype=dt)                     # what ∂L/∂(r ⊙ h) multiplies
     U_T, Uz_T, Ur_T = params.U.T, params.Uz.T, params.Ur.T
-    Uzr_T = np.concatenate([params.Uz, params.Ur], axis=1).T        # (2H, H)
     dh = np.empty((T1 + 1, N, H), dtype=dt)
     dh[T1] = grad_dense[T1 - 1]                                     # dh^(T): nothing follows h^(T)
-    small = N * H < _SMALL_STEP
-    rows = T1 + 1 if terms else 1                                   # without terms: one scratch row
-    upd, res, cand, carry_ = np.zeros((4, rows, N, H), dtype=dt)
-    d_rh = np.empty((N, H), dtype=dt)                               # ∂L/∂(r ⊙ h^(s-1))
-    for s in range(T1 - 1, -1, -1):                                 # δ = dh^(s), gates of step s
-        if (T1 - 1 - s) % block == 0:                               # first step of a block, going back
-            lo = max(0, s + 1 - block)
-            k = s + 1 - lo
-            np.subtract(1.0, zr[lo:s + 1], out=one_minus[:k])
-            np.multiply(zr[lo:s + 1], one_minus[:k], out=dsig[:k])
-            np.multiply(hh[lo:s + 1], hh[lo:s + 1], out=dtanh[:k])
-            np.subtract(1.0, dtanh[:k], out=dtanh[:k])
-            np.subtract(hh[lo:s + 1], h[lo:s + 1], out=diff[:k])
-        j, i = s - lo, (s if terms else 0)
-        delta, back, z, r = dh[s + 1], dh[s], zr[s, :, :H], zr[s, :, H:]
-        carry = np.multiply(delta, one_minus[j, :, :H], out=carry_[i])          # δ ⊙ (1 − z)
-        np.multiply(delta, dtanh[j], out=d_ah[s])
-        d_ah[s] *= z                                                            # δ ⊙ z ⊙ tanh'(a_h)
-        np.matmul(d_ah[s], U_T, out=d_rh)
-        candidate = np.multiply(d_rh, r, out=cand[i])                           # ∂L/∂(r ⊙ h) ⊙ r
-        np.multiply(delta, diff[j], out=d_az[s])
-        np.multiply(d_rh, h[s], out=d_ar[s])
-        d_azr[s] *= dsig[j]                             # [δ ⊙ (ĥ − h) ⊙ σ'(a_z) | ∂L/∂(r ⊙ h) ⊙ h ⊙ σ'(a_r)]
-        if terms and not small:
-            np.add(np.matmul(d_az[s], Uz_T, out=upd[i]), np.matmul(d_ar[s], Ur_T, out=res[i]), out=back)
-        else:                                                                   # both gate terms in one GEMM
-            np.matmul(d_azr[s], Uzr_T, out=back)
-        back += candidate
-        back += carry
-        if s > 0:                                                               # no loss reads h^(-1)
-            back += grad_dense[s - 1]
-    if terms and small:                                 # the two gate terms of every step in two GEMMs
-        np.matmul(d_az, Uz_T, out=upd[:T1])
-        np.matmul(d_ar, Ur_T, out=res[:T1])
-    rec = {"update_gate": upd, "candidate": cand, "reset_gate": res, "carry": carry_} if terms else None
-    return dh, rec, d_azr, d_ah
+    per_step_gates = terms and N * H >= _SMALL_STEP                 # else both gate terms after the loop
+    upd, res = np.zeros((2, T1 + 1, N, H), dtype=dt) if per_step_gates else (None, None)
+    d_rh, reset = np.empty((2, N, H), dtype=dt)                     # ∂L/∂(r ⊙ h^(s-1)); a scratch row
+    for hi in range(T1, 0, -block):                                 # blocks of steps lo..hi−1, going back
+        lo = max(0, hi - block)
+        k = hi - lo
+        _delta_free_factors(zr[lo:hi], hh[lo:hi], h[lo:hi], H, f_delta[:k], f_rh[:k])
+        # Step s = hi−1 down to lo: δ = dh^(s) (row s + 1), written: dh^(s-1) (row s).
+        steps = zip(range(hi - 1, lo - 1, -1), dh[lo + 1:hi + 1][::-1], dh[lo:hi][::-1], g_steps[lo:hi][::-1],
+                    f_delta[k - 1::-1], f_rh[k - 1::-1], strict=True)
+        for s, delta, back, g_s, f_d, f_r in steps:
+            np.multiply(delta, f_d, out=g_s[:3])                        # carry, ∂L/∂a_h, ∂L/∂a_z
+            np.dot(g_s[_D_AH], U_T, out=d_rh)                           # ∂L/∂(r ⊙ h) = ∂L/∂a_h Uᵀ
+            np.multiply(d_rh, f_r, out=g_s[3:])                         # ∂L/∂a_r, candidate
+            if upd is None:
+                np.dot(g_s[_D_AZ], Uz_T, out=back)                      # update gate
+                back += np.dot(g_s[_D_AR], Ur_T, out=reset)             # reset gate
+            else:
+                np.add(np.dot(g_s[_D_AZ], Uz_T, out=upd[s]), np.dot(g_s[_D_AR], Ur_T, out=res[s]), out=back)
+            back += g_s[_CANDIDATE]
+            back += g_s[_CARRY]
+            if s > 0:                                                   # no loss reads h^(-1)
+                back += grad_dense[s - 1]
+    d_az, d_ar, d_ah = g[_D_AZ, :T1], g[_D_AR, :T1], g[_D_AH, :T1]
+    rec = None
+    if terms:
+        if upd is None:                                   # every step's gate terms in one GEMM each
+            upd, res = np.zeros((2, T1 + 1, N, H), dtype=dt)
+            M = T1 * N
+            np.matmul(d_az.reshape(M, H), Uz_T, out=upd[:T1].reshape(M, H))
+            np.matmul(d_ar.reshape(M, H), Ur_T, out=res[:T1].reshape(M, H))
+        rec = {"update_gate": upd, "candidate": g[_CANDIDATE], "reset_gate": res, "carry": g[_CARRY]}
+    return dh, rec, d_az, d_ar, d_ah
+
+
+def _delta_free_factors(zr, hh, h_prev, H, f_delta, f_rh) -> None:
+    """The factors of (9.22) that do not depend on δ, for a block of K steps ((K, N, ·) in).
+
+    f_delta (K, 3, N, H) ← [1 − z, z ⊙ tanh'(a_h), (ĥ − h^(t-1)) ⊙ σ'(a_z)];
+    f_rh (K, 2, N, H) ← [h^(t-1) ⊙ σ'(a_r), r], with σ' = σ(1 − σ) and tanh' = 1 − ĥ².
+    """
+    z, r = zr[..., :H], zr[..., H:]
+    one_minus_z, z_dtanh, diff_dsig_z = f_delta.transpose(1, 0, 2, 3)
+    np.subtract(1.0, z, out=one_minus_z)
+    np.multiply(hh, hh, out=z_dtanh)
+    np.subtract(1.0, z_dtanh, out=z_dtanh)
+    z_dtanh *= z
+    np.subtract(hh, h_prev, out=diff_dsig_z)
+    diff_dsig_z *= z
+    diff_dsig_z *= one_minus_z
+    h_dsig_r, r_copy = f_rh.transpose(1, 0, 2, 3)
+    np.subtract(1.0, r, out=h_dsig_r)
+    h_dsig_r *= r
+    h_dsig_r *= h_prev
+    r_copy[...] = r
 
 
 def backward(params: GRUParams, cache: GRUCache, Y: np.ndarray, *, terms: bool = True) -> GRUGrads:
@@ -160,20 +187,19 @@ def backward(params: GRUParams, cache: GRUCache, Y: np.ndarray, *, terms: bool =
     check_cache(params, cache, GRUCache)
     D, H = params.input_size, params.hidden_size
     dense = dense_backward(params, cache, Y)                                 # eq. (9.21)
-    dh, rec, d_azr, d_ah = dh_recursion(params, cache, dense.grad_dense, terms=terms)
+    dh, rec, d_az, d_ar, d_ah = dh_recursion(params, cache, dense.grad_dense, terms=terms)
 
-    # Parameter gradients and dx: every step's contribution in one GEMM per weight block.
+    # Parameter gradients and dx: every step's contribution in one GEMM per weight.
     M = (cache.T + 1) * cache.N
-    d_azr_2d, d_ah_2d = d_azr.reshape(M, 2 * H), d_ah.reshape(M, H)
-    x_T = cache.x_tm.reshape(M, D).T
-    dWzr, dUzr = x_T @ d_azr_2d, cache.h_tm[:-1].reshape(M, H).T @ d_azr_2d
-    dbzr = d_azr_2d.sum(axis=0)
-    dx = d_azr_2d @ np.concatenate([params.Wz, params.Wr], axis=1).T
-    dx += d_ah_2d @ params.W.T
+    d_az, d_ar, d_ah = (a.reshape(M, H) for a in (d_az, d_ar, d_ah))
+    x_T, h_prev_T = cache.x_tm.reshape(M, D).T, cache.h_tm[:-1].reshape(M, H).T
+    dx = d_az @ params.Wz.T
+    dx += d_ar @ params.Wr.T
+    dx += d_ah @ params.W.T
     grads = GRUParams(
-        Wz=dWzr[:, :H], Uz=dUzr[:, :H], bz=dbzr[:H],
-        Wr=dWzr[:, H:], Ur=dUzr[:, H:], br=dbzr[H:],
-        W=x_T @ d_ah_2d, U=cache.rh_tm.reshape(M, H).T @ d_ah_2d, b=d_ah_2d.sum(axis=0),
+        Wz=x_T @ d_az, Uz=h_prev_T @ d_az, bz=d_az.sum(axis=0),
+        Wr=x_T @ d_ar, Ur=h_prev_T @ d_ar, br=d_ar.sum(axis=0),
+        W=x_T @ d_ah, U=cache.rh_tm.reshape(M, H).T @ d_ah, b=d_ah.sum(axis=0),
         V=cache.h_tm[1:].reshape(M, H).T @ dense.dyhat, c=dense.dyhat.sum(axis=0),
     )
     b = cache.batched

