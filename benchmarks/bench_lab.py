@@ -7,7 +7,13 @@ installed by scripts/lab.sh) with one notebook holding ``explore.explorer(Settin
 it, then moves each control the way a reader does (arrow keys on the sliders, a new option in the
 dropdowns, a new seed typed and Enter, a click on the model toggle). For each move it records
 in the page the time from the input event (its ``timeStamp``) to the first animation frame after
-the new PNG has loaded into the picture. Prints the median per control.
+the new PNG has loaded into the picture, and the kernel's CPU time over the move. Prints medians.
+
+Every timed move lands on a setting the kernel has not computed yet (its results are cached, a
+few settings back): the sliders keep moving one way, the seed counts up, and before each timed
+H or g move the seed is moved once, untimed, so the option chosen is new for that seed. Only the
+model toggle is a cache hit, by design: both models' flows are computed on every other change, so
+a toggle only redraws.
 
 Goal (issue 13): median < 150 ms for every control at T = 1000, H = 64. The kernel's share is
 measured by benchmarks/bench_widget.py. The machine is shared, so the load average is printed too.
@@ -30,26 +36,85 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from check_lab import EXPLORE_MOVES, explorer_box, move, open_notebook, run_all  # noqa: E402
 from lab_server import CHROMIUM, Lab  # noqa: E402
 
+# In the page: the input event's time, the time the new PNG's blob URL was set on the picture, and the
+# first animation frame after it loaded (epoch ms, comparable with the kernel's time.time()).
 INSTRUMENT = """box => {
     const img = box.querySelector('.widget-image');
+    const epoch = t => performance.timeOrigin + t;
     window.__lat = [];
     window.__t0 = null;
+    window.__src = null;
     for (const kind of ['keydown', 'change', 'click'])
         document.addEventListener(kind, e => { if (window.__t0 === null) window.__t0 = e.timeStamp; }, true);
+    new MutationObserver(() => { window.__src = performance.now(); })
+        .observe(img, {attributeFilter: ['src']});
     img.addEventListener('load', () => requestAnimationFrame(() => {
-        if (window.__t0 !== null) window.__lat.push(performance.now() - window.__t0);
+        const now = performance.now();
+        if (window.__t0 !== null)
+            window.__lat.push({input: epoch(window.__t0), src: epoch(window.__src), shown: epoch(now)});
         window.__t0 = null;
     }));
 }"""
 
+# In the kernel: when each widget message (a control's new value) arrived and when its handling (the
+# update, ending with the new PNG handed to the comm) returned, appended to a file the benchmark reads.
+KERNEL_STAMPS = """import time, ipywidgets
+def _stamped(handle, path={path!r}):
+    def handle_msg(self, msg):
+        t = time.time()
+        try:
+            return handle(self, msg)
+        finally:
+            with open(path, "a") as f:
+                f.write(f"{{t!r}} {{time.time()!r}}\\n")
+    return handle_msg
+ipywidgets.Widget._handle_msg = _stamped(ipywidgets.Widget._handle_msg)
+"""
 
-def notebook(T: int, H: int) -> dict:
+# Slider steps from Setting(T, H, bz=-2) with radius 1: T goes down from its maximum, radius
+# (step 0.05, max 2) and b_z (step 0.25, max 4) go up, so at most this many moves stay new.
+MAX_ONE_WAY = 20
+PHASES = ("total", "kernel cpu", "to kernel", "in kernel", "to page", "decode+paint")
+
+
+def notebook(T: int, H: int, stamps: Path) -> dict:
     src = ("from grubptt import explore\n"
            f"explore.explorer(explore.Setting(T={T}, hidden_size={H}, bz=-2.0))")
+    cells = [KERNEL_STAMPS.format(path=str(stamps)), src]
     return {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
-                       "source": src}],
+                       "source": c} for c in cells],
             "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
             "nbformat": 4, "nbformat_minor": 5}
+
+
+def descendants(pid: int) -> list[int]:
+    """Process ids under ``pid`` (the kernel is a child of the Jupyter server), from /proc."""
+    children: dict[int, list[int]] = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(d.name))
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time of ``pids``, all their threads, in seconds (schedstat: ns, not 10 ms clock ticks)."""
+    total = 0
+    for pid in pids:
+        for task in Path(f"/proc/{pid}/task").glob("*/schedstat"):
+            try:
+                total += int(task.read_text().split()[0])
+            except (OSError, ValueError):
+                continue
+    return total / 1e9
 
 
 def main() -> None:
@@ -57,14 +122,19 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--T", type=int, default=1000)
     ap.add_argument("--H", type=int, default=64)
+    ap.add_argument("--only", nargs="*", default=list(EXPLORE_MOVES), choices=EXPLORE_MOVES,
+                    metavar="CONTROL",
+                    help="time only these controls (labels as shown: 'T', 'seed', 'output g', ...)")
     a = ap.parse_args()
+    if not 1 <= a.repeats <= MAX_ONE_WAY:
+        raise SystemExit(f"--repeats must be in 1..{MAX_ONE_WAY} (the sliders' room to move one way)")
     from playwright.sync_api import sync_playwright
 
     load = "/".join(f"{v:.2f}" for v in os.getloadavg())
     print(f"T = {a.T}, H = {a.H}, repeats = {a.repeats}, load average {load} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as tmp:
-        nb = Path(tmp) / "bench_explorer.ipynb"
-        nb.write_text(json.dumps(notebook(a.T, a.H)))
+        nb, stamps = Path(tmp) / "bench_explorer.ipynb", Path(tmp) / "kernel_stamps.txt"
+        nb.write_text(json.dumps(notebook(a.T, a.H, stamps)))
         with Lab([nb]) as lab, sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
@@ -75,24 +145,53 @@ def main() -> None:
                                    " return i && i.naturalWidth > 0; }", arg=box.element_handle())
             box.scroll_into_view_if_needed()
             box.evaluate(INSTRUMENT)
+            kernel = [pid for pid in descendants(lab.proc.pid)
+                      if b"ipykernel" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+
+            def step(control: str, back: bool = False) -> dict[str, float]:
+                """Move ``control`` and wait for the new picture; its times in ms (see PHASES)."""
+                page.evaluate("() => { window.__lat = []; window.__t0 = null; }")
+                seen = len(stamps.read_text().splitlines()) if stamps.exists() else 0
+                c0 = cpu_seconds(kernel)
+                move(page, box, control, back=back)
+                page.wait_for_function("() => window.__lat.length > 0", timeout=60_000)
+                t = page.evaluate("() => window.__lat[0]")
+                time.sleep(0.2)                        # let the kernel go idle (and log) before the next move
+                cpu = 1e3 * (cpu_seconds(kernel) - c0)
+                lines = stamps.read_text().splitlines()[seen:]
+                spans = [tuple(1e3 * float(v) for v in line.split()) for line in lines]     # epoch ms
+                spans = [(a, b) for a, b in spans if t["input"] - 1 <= a <= t["shown"]]
+                k0, k1 = (min(a for a, _ in spans), max(b for _, b in spans)) if spans else (np.nan, np.nan)
+                return {"total": t["shown"] - t["input"], "kernel cpu": cpu,
+                        "to kernel": k0 - t["input"], "in kernel": k1 - k0, "to page": t["src"] - k1,
+                        "decode+paint": t["shown"] - t["src"]}
+
             results = {}
-            for control in EXPLORE_MOVES:
-                is_h = control.startswith("hidden")
+            for control in a.only:
                 lat = []
-                for i in range(a.repeats * 2 if is_h else a.repeats):
-                    page.evaluate("() => { window.__lat = []; window.__t0 = null; }")
-                    move(page, box, control, back=i % 2 == 1)
-                    page.wait_for_function("() => window.__lat.length > 0", timeout=60_000)
-                    if not is_h or i % 2 == 1:         # H: time only the moves back to --H
-                        lat.append(page.evaluate("() => window.__lat[0]"))
-                    time.sleep(0.2)                    # let the kernel go idle between moves
+                for _ in range(a.repeats):
+                    if control.startswith("hidden"):   # away from --H, a new seed there, back to --H (timed)
+                        step(control)
+                        step("seed")
+                        lat.append(step(control, back=True))
+                    elif control == "output g":        # a new seed, then the next g (timed)
+                        step("seed")
+                        lat.append(step(control))
+                    else:
+                        lat.append(step(control))
                 results[control] = lat
             browser.close()
-    print(f"\n{'control (move)':<28}{'median ms':>10}{'min':>8}{'max':>8}")
-    for control, lat in results.items():
-        print(f"{control:<28}{np.median(lat):>10.0f}{min(lat):>8.0f}{max(lat):>8.0f}")
-    worst = max(np.median(v) for v in results.values())
-    print(f"goal: median < 150 ms for every control; worst median {worst:.0f} ms")
+    print("\nmedians in ms (wall); phases: input event → kernel has the message → kernel done (new PNG"
+          " handed to the comm) → blob URL set on the picture → loaded and painted (next frame)")
+    print(f"{'control (move)':<22}" + "".join(f"{p:>14}" for p in PHASES) + f"{'min':>7}{'max':>7}")
+    for control, runs in results.items():
+        med = {p: np.nanmedian([r[p] for r in runs]) for p in PHASES}
+        total = [r["total"] for r in runs]
+        note = "  (cached by design: redraw only)" if control == "model" else ""
+        print(f"{control:<22}" + "".join(f"{med[p]:>14.1f}" for p in PHASES)
+              + f"{min(total):>7.0f}{max(total):>7.0f}{note}")
+    worst = max(np.median([r["total"] for r in v]) for v in results.values())
+    print(f"goal: median total < 150 ms for every control; worst median {worst:.0f} ms")
     print(f"load average after: {'/'.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 

@@ -71,12 +71,14 @@ def main() -> None:
     c = ui.controls
     n = a.repeats
 
-    def move(name, values, away=None):
-        """A step sets control ``name`` to the next of ``values``; with ``away``, it first moves the control
-        to ``away`` untimed and clears the caches, so that every timed move lands on ``values`` uncached."""
+    def move(name, values, away=None, clear=False):
+        """A step sets control ``name`` to the next of ``values``.  With ``away``, it first moves the control
+        to ``away``, untimed; with ``away`` or ``clear`` it then clears the caches, so that every timed move
+        lands on ``values`` uncached (a few values cycled would otherwise be cache hits)."""
         def prepare(i):
-            with contextlib.redirect_stdout(io.StringIO()):
-                c[name].value = away
+            if away is not None:
+                with contextlib.redirect_stdout(io.StringIO()):
+                    c[name].value = away
             dashboard._run.cache_clear()
             dashboard._jacobians.cache_clear()
 
@@ -86,7 +88,7 @@ def main() -> None:
             with contextlib.redirect_stdout(io.StringIO()):
                 c[name].value = v
             assert c[name].value == v, f"{name} = {v} is outside the control's range: no update ran"
-        return step, (prepare if away is not None else None)
+        return step, (prepare if away is not None or clear else None)
 
     alt_H = 32 if a.H != 32 else 64
     scenarios = [
@@ -96,7 +98,8 @@ def main() -> None:
         ("b_z (GRU only; SimpleRNN cached)", lambda: move("bz", [-2.25 - 0.25 * (i % 20) for i in range(n)])),
         ("T (both models recomputed)", lambda: move("T", [a.T - 1 - i for i in range(n)])),
         (f"H (from {alt_H} to {a.H}: both models)", lambda: move("hidden_size", [a.H], away=alt_H)),
-        ("output g (both models recomputed)", lambda: move("output", ["sigmoid", "tanh", "identity"])),
+        ("output g (both models recomputed)",
+         lambda: move("output", ["sigmoid", "tanh", "identity"], clear=True)),
         ("model toggle (flows cached)", lambda: move("model", ["SimpleRNN", "GRU"])),
     ]
     ends = {}
