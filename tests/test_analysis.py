@@ -224,6 +224,26 @@ def test_row_norms_do_not_underflow_where_the_entries_do_not():
     np.testing.assert_array_equal(grubptt.numeric.row_norms(np.zeros((3, 4))), np.zeros(3))
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_row_norms_rows_of_every_magnitude_in_one_array(dtype):
+    """Rows tiny, huge, normal, zero, NaN and mixed within a row, side by side, in float64 and float32."""
+    rng = np.random.default_rng(4)
+    fi = np.finfo(dtype)
+    base = rng.standard_normal((8, 6))
+    scales = [1.0, fi.tiny * 1e3, float(fi.max) / 1e3, fi.eps, 1 / fi.eps, 1.0, 1.0, 1.0]
+    a = (base * np.array(scales)[:, None]).astype(dtype)
+    a[5] = 0.0
+    a[6, 0] = fi.tiny * 10                      # one tiny entry next to normal ones: nothing to redo
+    a[7, 2] = np.nan
+    got = grubptt.numeric.row_norms(a)
+    assert got.dtype == dtype and got.shape == (8,)
+    want = [np.linalg.norm(row.astype(np.float64) / np.max(np.abs(row))) * float(np.max(np.abs(row)))
+            if np.any(row) else 0.0 for row in a[:7].astype(np.float64)]
+    np.testing.assert_allclose(got[:7].astype(np.float64), want, rtol=10 * fi.eps)
+    assert np.isnan(got[7])
+    assert np.all(np.isfinite(got[:7])) and got[1] > 0
+
+
 def test_gradient_flow_follows_a_vanishing_gradient_below_1e_154():
     """SimpleRNN at radius 0.5 over 700 steps: the gain falls through 1e-154 (where a plain sum of
     squares underflows) and is still drawn at 1e-250, as the in-browser explorer draws it."""

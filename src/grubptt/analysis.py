@@ -229,15 +229,12 @@ class GradientFlow:
         return np.full_like(self.last_norm, np.nan)
 
 
-# What the BPTT loops read element by element; they get real copies, the rest only needs shapes.
-_TWIN_COPIED = ("zr_tm", "hh_tm", "h_tm")
-
-
 def _twin(cache: Cache) -> Cache:
     """The cache of two copies of the same sequence: one BPTT pass then carries two error signals.
 
-    Only the arrays the recursion reads (gates, states) are copied; the others are read-only
-    broadcast views (the widget recomputes this at every slider move).
+    Every array is a read-only broadcast view, nothing is copied (the widget recomputes this at
+    every slider move): the recursions read gates and states only in whole-block passes, which
+    accept a zero stride.
     """
     if cache.batched:
         raise ValueError("gradient_flow takes an unbatched cache (x of shape (T+1, D))")
@@ -245,8 +242,7 @@ def _twin(cache: Cache) -> Cache:
     for f in dataclasses.fields(cache):
         if f.name.endswith("_tm"):
             a = getattr(cache, f.name)                                  # (steps, 1, ·)
-            two = np.broadcast_to(a, (a.shape[0], 2, *a.shape[2:]))
-            rep[f.name] = np.ascontiguousarray(two) if f.name in _TWIN_COPIED else two
+            rep[f.name] = np.broadcast_to(a, (a.shape[0], 2, *a.shape[2:]))
     return dataclasses.replace(cache, batched=True, **rep)
 
 
