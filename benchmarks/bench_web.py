@@ -191,8 +191,9 @@ def main() -> int:
                           f"{statistics.median(total):.1f} ms (compute "
                           f"{statistics.median(t['compute'] for t in times):.1f} + draw "
                           f"{statistics.median(t['draw'] for t in times):.1f}) wall, "
-                          f"{statistics.median(r[1] for r in runs):.1f} ms CPU [target < 50 ms]; "
-                          f"load {load()}")
+                          f"{statistics.median(r[1] for r in runs):.1f} ms main-thread CPU + "
+                          f"{statistics.median(t.get('worker', 0.0) for t in times):.1f} ms in worker "
+                          f"jobs [target < 50 ms]; load {load()}")
                 print(f"explorer update, all moves: median {statistics.median(all_ms):.1f} ms wall, "
                       f"{statistics.median(all_cpu):.1f} ms CPU, over {len(all_ms)}")
             browser.close()

@@ -22,7 +22,9 @@ SITE_DIR defaults to `_build/html`. The site is served on a localhost port; ever
 * explorer: every static explorer (`.grubptt-explorer`, web/explorer.js) draws; its weights and
            sequences equal grubptt.analysis.make_gru / make_rnn / make_data exactly, its plotted
            numbers equal grubptt.explore.compute's, and moving each control with the keyboard
-           redraws a different picture;
+           redraws a different picture; it shares the work with its Web Worker, and the page
+           opened again with `Worker` removed (as where workers cannot start, e.g. file://)
+           computes on the main thread with the same numbers and still redraws;
 * links:   every internal href (including equation/figure references) points to an existing
            file and, with `#id`, to an existing id there; no unresolved cross-reference markup;
            a page built from a notebook links to its `.ipynb` (the download button);
@@ -515,7 +517,7 @@ def _wait_drawn(root, after: int, timeout: float = 20.0) -> dict:
     return state
 
 
-def _check_explorer_numbers(page, res: PageResult) -> None:
+def _check_explorer_numbers(page, res: PageResult, how: str = "with its worker") -> None:
     """The explorer's weights, sequences and plotted numbers against grubptt's, per setting."""
     import numpy as np
 
@@ -553,9 +555,40 @@ def _check_explorer_numbers(page, res: PageResult) -> None:
                 err = _rel(a, b)
                 worst = max(worst, err)
                 if not err <= ENGINE_TOL:
-                    res.fail(f"explorer: {model} {name} differs from grubptt.explore.compute "
+                    res.fail(f"explorer ({how}): {model} {name} differs from grubptt.explore.compute "
                              f"(relative error {err:.1e}) for {tag}")
-        res.notes.append(f"explorer vs grubptt.explore.compute at {tag}: max relative error {worst:.1e}")
+        res.notes.append(f"explorer ({how}) vs grubptt.explore.compute at {tag}: "
+                         f"max relative error {worst:.1e}")
+
+
+def _check_explorer_without_workers(context, url: str, res: PageResult) -> None:
+    """The page opened with `Worker` removed: the explorer computes on the main thread, equal numbers."""
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)[:300]))
+    page.add_init_script("delete window.Worker;")
+    try:
+        page.route(NOT_LOCAL, lambda r: r.abort("blockedbyclient"))
+        page.goto(url, wait_until="load", timeout=60000)
+        root = page.locator(".grubptt-explorer").first
+        state = _wait_drawn(root, 0)
+        if state["draws"] < 1:
+            res.fail("static explorer without workers: nothing drawn")
+            return
+        mode = page.evaluate("() => window.grubptt.explorer.mode")
+        if mode != "main thread":
+            res.fail(f"static explorer without workers: mode {mode!r}, expected 'main thread'")
+        _check_explorer_numbers(page, res, "without workers")
+        control = root.locator("[data-control=T]").first
+        control.focus()
+        page.keyboard.press("ArrowRight")
+        after = _wait_drawn(root, state["draws"], timeout=10)
+        if after["draws"] == state["draws"] or after["png"] == state["png"]:
+            res.fail("static explorer without workers: moving T does not redraw")
+        for msg in errors:
+            res.fail(f"static explorer without workers: uncaught exception: {msg}")
+    finally:
+        page.close()
 
 
 def _check_explorers(page, res: PageResult) -> int:
@@ -569,6 +602,9 @@ def _check_explorers(page, res: PageResult) -> int:
             res.fail(f"static explorer {i}: nothing drawn")
             continue
         if i == 0:
+            mode = page.evaluate("() => window.grubptt.explorer.mode")
+            if mode != "worker":
+                res.fail(f"static explorer: computes on the {mode}; its Web Worker did not start")
             _check_explorer_numbers(page, res)
         for name, key in EXPLORER_CONTROLS:
             control = root.locator(f"[data-control={name}]").first
@@ -689,6 +725,8 @@ def check_page(
         n_anim = _check_static_sliders(page, res)
         n_engine = _check_engine(page, res)
         n_explorers = _check_explorers(page, res)
+        if n_explorers:
+            _check_explorer_without_workers(context, base_url + target, res)
         res.counts.update(widget_views=n_views, static_sliders=n_anim, engines=n_engine,
                           static_explorers=n_explorers)
 

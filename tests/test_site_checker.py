@@ -158,7 +158,14 @@ ENGINE_BREAKS = {
                "input.addEventListener(\"input\", () => { show(); if (key !== \"T\") schedule(); });"),
     # Recurrent weights off by one part in 10^12: pictures look the same, numbers are not grubptt's.
     "drift": ("explorer.js", "Q.map((q) => radius * q)", "Q.map((q) => radius * q * (1 + 1e-12))"),
+    # The worker's results off by one part in 10^9 (the main thread's fallback stays right).
+    "worker": ("explorer_worker.js", "const [result, transfer] = grubptt.runJob(job, runs);",
+               "const [result, transfer] = grubptt.runJob(job, runs);"
+               " if (result && result.length) result[0] *= 1 + 1e-9;"),
+    # Without workers the jobs are never run: the page waits for ever (nothing drawn).
+    "nofallback": ("explorer.js", "if (!worker) { runHere(entry); return; }", "if (!worker) return;"),
 }
+WEB_FILES = ("grubptt.js", "explorer.js", "explorer_worker.js")
 
 
 def _explorer_page(folder: str, *, explorer: bool = True) -> str:
@@ -176,13 +183,13 @@ def _write_engine_copies(offline: Path) -> None:
     spec.loader.exec_module(data)
     good = offline / "grubptt"
     data.write(good / "explorer-data", seeds=(0, 1, 3), hidden_sizes=(8, 16, 32, 64))
-    for name in ("grubptt.js", "explorer.js"):
+    for name in WEB_FILES:
         (good / name).write_text((ROOT / "web" / name).read_text())
     for folder, (name, old, new) in ENGINE_BREAKS.items():
         broken = offline / f"grubptt-{folder}"
         broken.mkdir()
         (broken / "explorer-data").symlink_to(good / "explorer-data", target_is_directory=True)
-        for other in ("grubptt.js", "explorer.js"):
+        for other in WEB_FILES:
             (broken / other).write_text(_mutated(ROOT / "web" / other, old, new) if other == name
                                         else (ROOT / "web" / other).read_text())
 
@@ -266,6 +273,8 @@ def site_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "book/engine_h0.html": _explorer_page("grubptt-h0", explorer=False),
         "book/explorer_frozen.html": _explorer_page("grubptt-frozen"),
         "book/explorer_drift.html": _explorer_page("grubptt-drift"),
+        "book/explorer_worker.html": _explorer_page("grubptt-worker"),
+        "book/explorer_nofallback.html": _explorer_page("grubptt-nofallback"),
     }
     head, body, model_id = _widget_snippet()
     pages["book/widgets.html"] = _page("Widgets", "<p>Math $x$ nearby: " + body, depth=1, head=head).replace(
@@ -308,6 +317,9 @@ def test_good_pages_pass(site_report):
     notes = " ".join(explorer.notes)
     for q in check_site.ENGINE_QUANTITIES:
         assert f" {q} " in notes.split("engine agreement")[1], notes
+    # The explorer's numbers were compared with its worker and again with workers removed.
+    for how in ("with its worker", "without workers"):
+        assert f"explorer ({how}) vs grubptt" in notes, notes
     assert site_report["book/widgets.html"].counts["widget_views"] == 1
 
 
@@ -332,6 +344,8 @@ def test_good_pages_pass(site_report):
         ("book/engine_h0.html", "engine: bad h0 should raise a ValueError naming h0"),
         ("book/explorer_frozen.html", "static explorer 0: moving T with the keyboard (ArrowRight) does not"),
         ("book/explorer_drift.html", "explorer: weights/sequence differ from grubptt's for T=200"),
+        ("book/explorer_worker.html", "explorer (with its worker): GRU singular values at t="),
+        ("book/explorer_nofallback.html", "static explorer without workers: nothing drawn"),
     ],
 )
 def test_broken_page_fails_for_its_reason(site_report, page, reason):
@@ -348,6 +362,11 @@ def test_engine_breakage_is_precise(site_report):
     assert "moving T " in frozen and "moving H " not in frozen and "moving model " not in frozen, frozen
     drift = _failures(site_report, "book/explorer_drift.html")
     assert "GRU Uz" in drift and "GRU Wz" not in drift and "x," not in drift, drift
+    # A wrong worker is caught by the check with the worker; the page without workers is right.
+    worker = _failures(site_report, "book/explorer_worker.html")
+    assert "without workers" not in worker, worker
+    nofallback = _failures(site_report, "book/explorer_nofallback.html")
+    assert "with its worker" not in nofallback and "moving T with the keyboard" not in nofallback, nofallback
 
 
 def test_exit_code_and_report(site_report, tmp_path, capsys):

@@ -103,21 +103,84 @@
     return { gru, rnn };
   }
 
+  // ---------------------------------------------------------------------------------------------
+  // The second core: a Web Worker (web/explorer_worker.js, from the book's own files) runs
+  // grubptt.runJob messages while this thread computes the shown model.  Where workers are
+  // unavailable (a page opened from file://, a browser without them) or the worker fails, the
+  // same jobs run here, one after the other: the numbers are the same either way.
+
+  let worker = null;
+  const pending = new Map(), localRuns = new Map();
+  let nextId = 1, workerMs = 0;
+  try {
+    if (typeof Worker === "function" && script) {
+      worker = new Worker(new URL("explorer_worker.js", script.src).href);
+      worker.onmessage = (e) => {
+        const { id, result, error, ms } = e.data, job = pending.get(id);
+        if (!job) return;
+        pending.delete(id);
+        workerMs += ms || 0;
+        if (error) job.reject(new Error(`grubptt explorer worker: ${error}`)); else job.resolve(result);
+      };
+      worker.onerror = (e) => {                          // e.g. the script could not load
+        e.preventDefault();
+        worker = null;
+        for (const [id, job] of pending) { pending.delete(id); runHere(job); }
+      };
+    }
+  } catch (err) {
+    worker = null;                                       // file:// pages: SecurityError
+  }
+
+  function runHere(job) {
+    try { job.resolve(G.runJob(job.job, localRuns)[0]); } catch (err) { job.reject(err); }
+  }
+
+  /** Run a job on the worker (typed arrays in `transfer` are moved, not copied) or here. */
+  function submit(job, transfer = []) {
+    return new Promise((resolve, reject) => {
+      const entry = { job, resolve, reject };
+      if (!worker) { runHere(entry); return; }
+      const id = nextId++;
+      pending.set(id, entry);
+      worker.postMessage({ id, job }, transfer);
+    });
+  }
+
   // Forward runs per (model, seed, H, radius, b_z), stored for T_MAX + 1 steps and computed as far
   // as a setting needed: every T is a prefix of them (grubptt.js `prefix`), so moving T costs no
   // forward pass, and a longer T only extends the run.  A few kept, like the Python explorer's lru_cache.
+  // This thread keeps the runs of the shown model; the worker keeps those of the other one.
   const runs = new Map();
-  function run(model, s, p, x) {
-    const key = [model, s.seed, s.H, s.radius, model === "GRU" ? s.bz : 0].join("|");
-    let hit = runs.get(key);
-    if (!hit) {
-      const cache = model === "GRU" ? G.gruStates(p, T_MAX + 1, null) : G.rnnStates(p, T_MAX + 1, null);
-      hit = { cache, memo: new Map() };
-      runs.set(key, hit);
+  const runKey = (model, s) => [model, s.seed, s.H, s.radius, model === "GRU" ? s.bz : 0].join("|");
+  const CHUNK = 125;                    // steps between two looks for Jacobians the worker can start
+  function run(model, s, p, x, T1, onSteps) {             // onSteps(cache) after every CHUNK steps
+    const key = runKey(model, s);
+    let cache = runs.get(key);
+    if (!cache) {
+      cache = model === "GRU" ? G.gruStates(p, T_MAX + 1, null) : G.rnnStates(p, T_MAX + 1, null);
+      runs.set(key, cache);
       if (runs.size > 6) runs.delete(runs.keys().next().value);
     }
-    if (hit.cache.done < s.T + 1) (model === "GRU" ? G.gruSteps : G.rnnSteps)(p, x, hit.cache, hit.cache.done, s.T + 1);
-    return hit;
+    while (cache.done < T1) {
+      (model === "GRU" ? G.gruSteps : G.rnnSteps)(p, x, cache, cache.done, Math.min(cache.done + CHUNK, T1));
+      onSteps(cache);
+    }
+    onSteps(cache);
+    return cache;
+  }
+
+  // Singular values of J^(t) by t, per forward run (J^(t) depends only on the states up to t + 1,
+  // so every T of a run shares them).
+  const svMemos = new Map();
+  function svMemo(key) {
+    let memo = svMemos.get(key);
+    if (!memo) {
+      memo = new Map();
+      svMemos.set(key, memo);
+      if (svMemos.size > 12) svMemos.delete(svMemos.keys().next().value);
+    }
+    return memo;
   }
 
   async function materials(setting) {
@@ -126,35 +189,81 @@
     return { s, stream, ...params(w, s.H, s.radius, s.bz) };
   }
 
+  // A model's parameters as a job carries them (its typed arrays only).
+  function jobParams(p) {
+    const out = {};
+    for (const [k, v] of Object.entries(p)) if (k !== "_T") out[k] = v;
+    return out;
+  }
+
   /**
    * Both models' measurements for a setting (Jacobians only for s.model), as explore.compute.
    * Each model's measurements are kept for the last few settings that affect it (b_z does not
    * touch the SimpleRNN; switching the shown model only adds its Jacobians), as in Python.
+   *
+   * Who computes what (the two threads finish at about the same time): the other model's
+   * measurements, on the worker; the shown model's forward run and BPTT, here; the singular values
+   * of the shown model's step Jacobians, on the worker as soon as the forward run has reached
+   * their step, unless the worker has the GRU's BPTT to do (then here), and half each when this
+   * thread has nothing else to do.
    */
   const flowCache = new Map();
-  function computeFlows(m) {
+  const flowKey = (model, s) => [runKey(model, s), s.T, s.output].join("|");
+  async function computeFlows(m) {
     const { s, stream } = m;
     const x = sequenceX(stream);
     let Y = null;
-    const flows = {};
-    for (const model of ["GRU", "SimpleRNN"]) {
-      const p = model === "GRU" ? m.gru : m.rnn;
-      const key = [model, s.seed, s.H, s.radius, model === "GRU" ? s.bz : 0, s.T, s.output].join("|");
-      const r = run(model, s, p, x);
-      let flow = flowCache.get(key);
-      if (!flow) {
-        Y = Y || sequenceY(stream, s.T, s.output);
-        flow = G.flowOf(p, G.prefix(p, r.cache, s.T, s.output), Y, 0, null);
-        flowCache.set(key, flow);
-        if (flowCache.size > 8) flowCache.delete(flowCache.keys().next().value);
-      }
-      if (model === s.model) {
-        const jac_t = G.sampleSteps(s.T, MAX_JACOBIANS);
-        flow = { ...flow, jac_t, jac_sv: G.stepSingularValues(p, r.cache, jac_t, r.memo) };
-      }
-      flows[model] = flow;
+    const targets = () => (Y = Y || sequenceY(stream, s.T, s.output));
+    const shown = s.model, other = shown === "GRU" ? "SimpleRNN" : "GRU";
+    const param = (model) => (model === "GRU" ? m.gru : m.rnn);
+    const flows = {}, waits = [];
+    const keep = (key, flow) => {
+      flowCache.set(key, flow);
+      if (flowCache.size > 8) flowCache.delete(flowCache.keys().next().value);
+      return flow;
+    };
+
+    // The other model: its measurements only (the gain panel shows both models).
+    const otherKey = flowKey(other, s);
+    const otherNew = !flowCache.has(otherKey);
+    if (otherNew) {
+      waits.push(submit({ kind: "flows", model: other, key: runKey(other, s), p: jobParams(param(other)), x,
+                          T: s.T, output: s.output, Y: targets() })
+        .then((f) => { flows[other] = keep(otherKey, f); }));
+    } else flows[other] = flowCache.get(otherKey);
+
+    // The shown model: measurements and the singular values not kept yet.
+    const p = param(shown), key = flowKey(shown, s), memo = svMemo(runKey(shown, s));
+    const shownNew = !flowCache.has(key);
+    const jac_t = G.sampleSteps(s.T, MAX_JACOBIANS), missing = jac_t.filter((t) => !memo.has(t));
+    let there = [];
+    if (worker && missing.length) {
+      if (shownNew && !(otherNew && other === "GRU")) there = missing;
+      else if (!shownNew && !otherNew) there = missing.slice(0, Math.ceil(missing.length / 2));
     }
-    return flows;
+    const here = missing.filter((t) => !there.includes(t));
+    const need = Math.max(shownNew ? s.T + 1 : 0, ...missing.map((t) => t + 2));
+    let sent = 0;
+    const post = (steps, cache) => {                      // the worker's Jacobians of these steps
+      waits.push(submit({ kind: "sv", model: shown, p: jobParams(p), rows: G.jacobianRows(cache, steps), K: steps.length })
+        .then((sv) => steps.forEach((t, k) => memo.set(t, sv.subarray(k * s.H, (k + 1) * s.H)))));
+    };
+    let cache = null;
+    if (need > 0) {
+      cache = run(shown, s, p, x, need, (c) => {
+        let n = sent;
+        while (n < there.length && there[n] + 2 <= c.done) n++;      // J^(t) needs steps 0..t+1
+        if (n > sent) { post(there.slice(sent, n), c); sent = n; }
+      });
+    }
+    let flow = shownNew
+      ? keep(key, G.flowOf(p, G.prefix(p, cache, s.T, s.output), targets(), 0, null))
+      : flowCache.get(key);
+    if (here.length) G.stepSingularValues(p, cache, here, memo);
+    await Promise.all(waits);
+    flow = { ...flow, jac_t, jac_sv: jac_t.map((t) => memo.get(t)) };
+    flows[shown] = flow;
+    return { GRU: flows.GRU, SimpleRNN: flows.SimpleRNN };
   }
 
   // Parameter cache per (seed, H, radius, b_z): the forward cache is keyed by value, the params
@@ -525,11 +634,12 @@
   async function render(inst, s) {
     const m = await materialsCached(s);
     const t0 = performance.now();
-    const flows = computeFlows(m);
+    const w0 = workerMs;
+    const flows = await computeFlows(m);
     const t1 = performance.now();
     draw(inst, flows, m.s);
     const t2 = performance.now();
-    inst.lastTimes = { compute: t1 - t0, draw: t2 - t1 };
+    inst.lastTimes = { compute: t1 - t0, draw: t2 - t1, worker: workerMs - w0 };
     return inst.lastTimes;
   }
 
@@ -592,7 +702,7 @@
     },
     /** Both models' measurements for a setting, as the dashboard gets them. */
     async flows(setting) {
-      const f = computeFlows(await materialsCached(setting));
+      const f = await computeFlows(await materialsCached(setting));
       const out = {};
       for (const [k, v] of Object.entries(f)) {
         out[k] = { T: v.T, dh_norm: plain(v.dh_norm), last_gain: plain(v.last_gain), jac_t: v.jac_t,
@@ -607,9 +717,11 @@
      */
     forget(what) {
       if (what === "flows" || what === "all") flowCache.clear();
-      if (what === "jacobians") for (const r of runs.values()) r.memo.clear();
-      if (what === "all") runs.clear();
+      if (what === "jacobians" || what === "all") svMemos.clear();
+      if (what === "all") { runs.clear(); submit({ kind: "forget" }); }
     },
+    /** "worker" while a Web Worker shares the work, "main thread" where none could start. */
+    get mode() { return worker ? "worker" : "main thread"; },
     panels, logTicks, powerLabel,
   };
 

@@ -713,6 +713,65 @@
     });
   }
 
+  /**
+   * What J^(t) reads, for each t in ts, packed in one array (to send to another thread): rows
+   * t..t+2 of z, r, ĥ and h (GRU) or of h (SimpleRNN), zero past the end.  Rows t.. of a cache
+   * form a cache in which J^(t) is J^(0): see rowsSingularValues.
+   */
+  function jacobianRows(cache, ts) {
+    const H = cache.H, names = cache.model === "GRU" ? ["z", "r", "hh", "h"] : ["h"];
+    const rows = new Float64Array(ts.length * names.length * 3 * H);
+    let at = 0;
+    for (const t of ts) {
+      for (const k of names) {
+        rows.set(cache[k].subarray(t * H, (t + 3) * H), at);
+        at += 3 * H;
+      }
+    }
+    return rows;
+  }
+
+  /** stepSingularValues from jacobianRows(cache, ts): K rows of H singular values, descending. */
+  function rowsSingularValues(p, model, rows, K) {
+    const H = p.H, names = model === "GRU" ? ["z", "r", "hh", "h"] : ["h"];
+    const out = new Float64Array(K * H);
+    for (let k = 0; k < K; k++) {
+      const step = { model, H };
+      names.forEach((n, i) => { const at = (k * names.length + i) * 3 * H; step[n] = rows.subarray(at, at + 3 * H); });
+      out.set(stepSingularValues(p, step, [0], null)[0], k * H);
+    }
+    return out;
+  }
+
+  /**
+   * One unit of the static explorer's work as a message: plain data and typed arrays in and out,
+   * so that a Web Worker (web/explorer_worker.js) or, where workers are unavailable, the page
+   * itself runs it.  Returns [result, typed-array buffers the result may transfer].
+   *   {kind: "flows", model, key, p, x, T, output, Y}: flowOf at T (no Jacobians); the forward
+   *     run over all of x is kept in `runs` by key and computed only as far as T (a prefix);
+   *   {kind: "sv", model, p, rows, K}: rowsSingularValues;
+   *   {kind: "forget"}: drop the kept runs.
+   */
+  function runJob(job, runs) {
+    if (job.kind === "forget") { runs.clear(); return [null, []]; }
+    const p = job.p;
+    if (job.kind === "sv") {
+      const sv = rowsSingularValues(p, job.model, job.rows, job.K);
+      return [sv, [sv.buffer]];
+    }
+    if (job.kind !== "flows") throw new Error(`runJob: unknown kind ${job.kind}`);
+    let run = runs.get(job.key);
+    if (!run) {
+      const T1 = job.x.length / p.D;
+      run = job.model === "GRU" ? gruStates(p, T1, null) : rnnStates(p, T1, null);
+      runs.set(job.key, run);
+      if (runs.size > 6) runs.delete(runs.keys().next().value);
+    }
+    if (run.done < job.T + 1) (job.model === "GRU" ? gruSteps : rnnSteps)(p, job.x, run, run.done, job.T + 1);
+    const flow = flowOf(p, prefix(p, run, job.T, job.output), job.Y, 0, null);
+    return [flow, [flow.dh_norm.buffer, flow.last_gain.buffer, ...Object.values(flow.term_norms).map((a) => a.buffer)]];
+  }
+
   // ------------------------------------------------------------------------------------------
   // The public page API: window.grubptt.bptt(problem)
 
@@ -810,6 +869,6 @@
     TERMS, RNN_TERMS, OUTPUTS, PARAM_NAMES, ValueError,
     bptt, readProblem, gruForward, rnnForward, lossAndGradDense, gruBptt, rnnBptt,
     gruStepJacobian, rnnStepJacobian, singularValues, sampleSteps, gradientFlow, prefix, flowOf, stepSingularValues,
-    gruStates, gruSteps, rnnStates, rnnSteps,
+    gruStates, gruSteps, rnnStates, rnnSteps, jacobianRows, rowsSingularValues, runJob,
   });
 })(typeof window !== "undefined" ? window : globalThis);
