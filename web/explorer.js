@@ -154,33 +154,24 @@
   const runs = new Map();
   const runKey = (model, s) => [model, s.seed, s.H, s.radius, model === "GRU" ? s.bz : 0].join("|");
   const CHUNK = 125;                    // steps between two looks for Jacobians the worker can start
+  // Each run also keeps the singular values of its J^(t) by t (`memo`): J^(t) depends only on the
+  // states up to t + 1, so every T of a run shares them.
   function run(model, s, p, x, T1, onSteps) {             // onSteps(cache) after every CHUNK steps
     const key = runKey(model, s);
-    let cache = runs.get(key);
-    if (!cache) {
-      cache = model === "GRU" ? G.gruStates(p, T_MAX + 1, null) : G.rnnStates(p, T_MAX + 1, null);
-      runs.set(key, cache);
+    let hit = runs.get(key);
+    if (!hit) {
+      const cache = model === "GRU" ? G.gruStates(p, T_MAX + 1, null) : G.rnnStates(p, T_MAX + 1, null);
+      hit = { cache, memo: new Map() };
+      runs.set(key, hit);
       if (runs.size > 6) runs.delete(runs.keys().next().value);
     }
+    const cache = hit.cache;
     while (cache.done < T1) {
       (model === "GRU" ? G.gruSteps : G.rnnSteps)(p, x, cache, cache.done, Math.min(cache.done + CHUNK, T1));
       onSteps(cache);
     }
     onSteps(cache);
-    return cache;
-  }
-
-  // Singular values of J^(t) by t, per forward run (J^(t) depends only on the states up to t + 1,
-  // so every T of a run shares them).
-  const svMemos = new Map();
-  function svMemo(key) {
-    let memo = svMemos.get(key);
-    if (!memo) {
-      memo = new Map();
-      svMemos.set(key, memo);
-      if (svMemos.size > 12) svMemos.delete(svMemos.keys().next().value);
-    }
-    return memo;
+    return hit;
   }
 
   async function materials(setting) {
@@ -233,8 +224,8 @@
     } else flows[other] = flowCache.get(otherKey);
 
     // The shown model: measurements and the singular values not kept yet.
-    const p = param(shown), key = flowKey(shown, s), memo = svMemo(runKey(shown, s));
-    const shownNew = !flowCache.has(key);
+    const p = param(shown), key = flowKey(shown, s), shownNew = !flowCache.has(key);
+    const r = run(shown, s, p, x, 0, () => {}), memo = r.memo;    // (no step computed yet)
     const jac_t = G.sampleSteps(s.T, MAX_JACOBIANS), missing = jac_t.filter((t) => !memo.has(t));
     let there = [];
     if (worker && missing.length) {
@@ -248,14 +239,11 @@
       waits.push(submit({ kind: "sv", model: shown, p: jobParams(p), rows: G.jacobianRows(cache, steps), K: steps.length })
         .then((sv) => steps.forEach((t, k) => memo.set(t, sv.subarray(k * s.H, (k + 1) * s.H)))));
     };
-    let cache = null;
-    if (need > 0) {
-      cache = run(shown, s, p, x, need, (c) => {
-        let n = sent;
-        while (n < there.length && there[n] + 2 <= c.done) n++;      // J^(t) needs steps 0..t+1
-        if (n > sent) { post(there.slice(sent, n), c); sent = n; }
-      });
-    }
+    const { cache } = run(shown, s, p, x, need, (c) => {
+      let n = sent;
+      while (n < there.length && there[n] + 2 <= c.done) n++;      // J^(t) needs steps 0..t+1
+      if (n > sent) { post(there.slice(sent, n), c); sent = n; }
+    });
     let flow = shownNew
       ? keep(key, G.flowOf(p, G.prefix(p, cache, s.T, s.output), targets(), 0, null))
       : flowCache.get(key);
@@ -717,7 +705,7 @@
      */
     forget(what) {
       if (what === "flows" || what === "all") flowCache.clear();
-      if (what === "jacobians" || what === "all") svMemos.clear();
+      if (what === "jacobians") for (const r of runs.values()) r.memo.clear();
       if (what === "all") { runs.clear(); submit({ kind: "forget" }); }
     },
     /** "worker" while a Web Worker shares the work, "main thread" where none could start. */
