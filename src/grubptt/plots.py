@@ -92,7 +92,10 @@ class _Panel:
             line = self.lines[key] = self.ax.plot(x, y, **style)[0]
         else:
             line.set_data(x, y)
-            line.set(**{k: v for k, v in style.items() if k != "label"})
+            # Only what differs: matplotlib validates a colour on every set (~1 ms per dashboard update).
+            changed = {k: v for k, v in style.items() if k != "label" and getattr(line, f"get_{k}")() != v}
+            if changed:
+                line.set(**changed)
         line.set_visible(True)
 
     def hide_except(self, keys) -> None:
