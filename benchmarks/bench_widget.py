@@ -7,13 +7,15 @@ render the PNG and hand it to the output widget.  The headline number moves the 
 controls (``ui.controls[...].value = ...``), so it times exactly the callback a reader's slider
 triggers, with every cache missing (a new seed each time: both models are recomputed).
 
-    .venv/bin/python benchmarks/bench_widget.py [--repeats 15] [--T 1000] [--H 64] [--dpi 80] [--naive]
+    .venv/bin/python benchmarks/bench_widget.py [--repeats 15] [--T 1000] [--H 64] [--dpi 80] \\
+        [--naive] [--png]
 
 Goal: median < 100 ms for every control.  The machine is shared: the load average is printed
 before and after, and CPU time (process_time) is shown beside wall time so contention is visible.
 ``--naive`` also times the plain-matplotlib way (clear the four axes, call the ``plot_*``
-functions, ``savefig``): the reason ``grubptt.fastdraw`` exists.  The end-to-end time a reader
-feels in JupyterLab is measured by ``benchmarks/bench_lab.py``.
+functions, ``savefig``): the reason ``grubptt.fastdraw`` exists.  ``--png`` times other ways to
+encode the same frame (zlib strategies and levels, threads, RGB, Pillow, a 256-colour palette).
+The end-to-end time a reader feels in JupyterLab is measured by ``benchmarks/bench_lab.py``.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ def main() -> None:
     ap.add_argument("--H", type=int, default=64)
     ap.add_argument("--dpi", type=float, default=80, help="the explorer's default is 80")
     ap.add_argument("--naive", action="store_true", help="also time plain matplotlib (no fastdraw)")
+    ap.add_argument("--png", action="store_true", help="also time other encodings of the same frame")
     a = ap.parse_args()
     s = explore.Setting(T=a.T, hidden_size=a.H, bz=-2.0)
     print(f"T = {a.T}, H = {a.H}, repeats = {a.repeats}, load average {load()} (1/5/15 min) "
@@ -169,7 +172,59 @@ def main() -> None:
         w_n, c_n = naive(flows, a.dpi, n)
         print(f"(plain matplotlib: clear 4 axes, plot_* functions, savefig: {w_n:.1f} ms wall, "
               f"{c_n:.1f} ms cpu)")
+    if a.png:
+        png_alternatives(np.asarray(board.canvas.buffer_rgba()), n)
     print(f"load average after: {load()}")
+
+
+def png_alternatives(rgba: np.ndarray, n: int) -> None:
+    """Other encodings of one dashboard frame: median wall/CPU ms and size (the widget uses the first)."""
+    import struct
+    import zlib
+
+    from PIL import Image
+
+    from grubptt.fastdraw import _png_chunk, png_rgb
+
+    h, w = rgba.shape[:2]
+
+    def rows(img, channels):                      # PNG scanlines, filter type 0 ("None")
+        raw = np.empty((h, 1 + channels * w), dtype=np.uint8)
+        raw[:, 0] = 0
+        raw[:, 1:] = img.reshape(h, channels * w)
+        return raw
+
+    def png_file(idat, colour_type):
+        header = struct.pack(">IIBBBBB", w, h, 8, colour_type, 0, 0, 0)
+        return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", idat)
+                + _png_chunk(b"IEND", b""))
+
+    def png(data, colour_type, level, strategy=zlib.Z_DEFAULT_STRATEGY):
+        c = zlib.compressobj(level, zlib.DEFLATED, 15, 9, strategy)
+        return png_file(c.compress(data) + c.flush(), colour_type)
+
+    def pillow(img, **kw):
+        buf = io.BytesIO()
+        img.save(buf, "png", **kw)
+        return buf.getvalue()
+
+    image = Image.frombuffer("RGBA", (w, h), rgba.tobytes(), "raw", "RGBA", 0, 1)
+    colours = len(np.unique(rgba.reshape(-1, 4).view(np.uint32)))
+    ways = [
+        ("RGBA, no filter, zlib 1, 2 threads (the widget's)", lambda i: png_rgb(rgba, 1)),
+        ("RGBA, no filter, zlib 1, 1 thread", lambda i: png_rgb(rgba, 1, threads=1)),
+        ("RGBA, no filter, zlib 6, 2 threads (stored pages)", lambda i: png_rgb(rgba, 6)),
+        ("RGBA, zlib 1, Z_RLE", lambda i: png(rows(rgba, 4).tobytes(), 6, 1, zlib.Z_RLE)),
+        ("RGBA, zlib 1, Z_FILTERED", lambda i: png(rows(rgba, 4).tobytes(), 6, 1, zlib.Z_FILTERED)),
+        ("RGB (alpha dropped, a copy), zlib 1", lambda i: png(rows(rgba[..., :3], 3).tobytes(), 2, 1)),
+        ("Pillow RGBA, compress_level 1", lambda i: pillow(image, compress_level=1)),
+        (f"Pillow 256-colour palette (lossy: {colours} colours)", lambda i: pillow(
+            image.convert("RGB").quantize(256, method=Image.Quantize.FASTOCTREE), compress_level=1)),
+    ]
+    print(f"\n{'PNG of one frame (' + str(w) + '×' + str(h) + ')':<52}{'wall ms':>9}{'cpu ms':>9}{'KiB':>7}")
+    for name, fn in ways:
+        wall, cpu, out = timed(fn, n)
+        print(f"{name:<52}{wall:>9.1f}{cpu:>9.1f}{len(out) / 1024:>7.0f}")
 
 
 def naive(flows, dpi, n):

@@ -213,13 +213,24 @@ def test_compute_recomputes_only_what_a_control_changes():
 
 def test_png_writer_round_trips():
     import io
+    import zlib
 
     from PIL import Image
 
-    rgba = np.random.default_rng(1).integers(0, 256, (7, 5, 4), dtype=np.uint8)
-    back = np.asarray(Image.open(io.BytesIO(fastdraw.png_rgb(rgba))))
-    np.testing.assert_array_equal(back, rgba)
-    assert fastdraw.png_rgb(rgba, level=6)[:8] == b"\x89PNG\r\n\x1a\n"
+    rng = np.random.default_rng(1)
+    for shape in ((7, 5, 4), (1, 3, 4), (301, 97, 4)):
+        rgba = rng.integers(0, 256, shape, dtype=np.uint8)
+        rgba[shape[0] // 3:, : shape[1] // 2] = 255                      # a compressible white block
+        for level in (0, 1, 6, 9):
+            for threads in (1, 2, 3):                                     # one stream from several blocks
+                png = fastdraw.png_rgb(rgba, level, threads=threads)
+                assert png[:8] == b"\x89PNG\r\n\x1a\n"
+                back = np.asarray(Image.open(io.BytesIO(png)))
+                np.testing.assert_array_equal(back, rgba, err_msg=f"{shape} level {level} threads {threads}")
+                idat = png[33 + 8:-12 - 4]                                # after IHDR and IDAT's length+tag
+                assert zlib.decompress(idat)[:1] == b"\x00"              # zlib checks header and adler32
+    with pytest.raises(ValueError, match="threads"):
+        fastdraw.png_rgb(rgba, threads=0)
 
 
 @pytest.mark.parametrize("lo, hi", [(1.3, 12.0), (0.15, 12.0), (0.9, 1.1), (1e-5, 2.0), (3e-3, 20.0),

