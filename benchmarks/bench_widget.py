@@ -82,8 +82,7 @@ def main() -> None:
             if away is not None:
                 with contextlib.redirect_stdout(io.StringIO()):
                     c[name].value = away
-            dashboard._run.cache_clear()
-            dashboard._jacobians.cache_clear()
+            dashboard.clear_cache()
 
         def step(i):
             # Outside a kernel IPython's display() prints the Image's repr: keep it off the terminal.
@@ -107,8 +106,7 @@ def main() -> None:
     ]
     ends = {}
     for name, make in scenarios:
-        dashboard._run.cache_clear()
-        dashboard._jacobians.cache_clear()
+        dashboard.clear_cache()
         with contextlib.redirect_stdout(io.StringIO()):     # back to the starting point
             for k, v in s.__dict__.items():
                 c[k].value = v
@@ -139,7 +137,7 @@ def main() -> None:
         w, cp, _ = timed(lambda i: analysis.gradient_flow(rnn, rc, Y, max_jacobians=0), n)
         rows.append(("SimpleRNN BPTT (its Jacobians: not shown)", w, cp))
     board = explore.Dashboard(dpi=a.dpi)
-    dashboard._run.cache_clear()
+    dashboard.clear_cache()
     flows = explore.compute(s)
     w, cp, _ = timed(lambda i: board.update(flows, "GRU"), n)
     rows.append(("dashboard: move lines, rescale, ticks", w, cp))

@@ -190,7 +190,7 @@ def test_blitted_png_is_the_full_drawing(flows, rnn_flows, model):
 
 
 def test_compute_recomputes_only_what_a_control_changes():
-    dashboard._run.cache_clear()
+    dashboard.clear_cache()
     s = explore.Setting(T=25, hidden_size=8, bz=-2.0, seed=3)
     a = explore.compute(s)
     b = explore.compute(explore.Setting(**{**s.__dict__, "bz": -1.0}))

@@ -28,7 +28,8 @@ from .activations import OUTPUTS
 from .fastdraw import Stamp, Ticks, log_ticks, png_rgb, power_label
 from .plots import FLOOR, MODEL_COLORS, DhPanel, GainPanel, SVPanel, TermsPanel
 
-__all__ = ["Setting", "compute", "one_blas_thread", "Dashboard", "draw_dashboard", "render_png"]
+__all__ = ["Setting", "compute", "clear_cache", "one_blas_thread", "Dashboard", "draw_dashboard",
+           "render_png"]
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,8 @@ def _freeze(flow: analysis.GradientFlow) -> analysis.GradientFlow:
 
 
 @functools.lru_cache(maxsize=4)
-def _run(model: str, T: int, hidden_size: int, seed: int, radius: float, bz: float, output: str):
-    """(params, forward cache, flow without Jacobians) of one model on the setting's sequence.
+def _forward(model: str, T: int, hidden_size: int, seed: int, radius: float, bz: float, output: str):
+    """(params, forward cache, targets Y) of one model on the setting's sequence.
 
     Cached because most control changes leave one model as it was: b_z does not touch the
     SimpleRNN, switching the shown model touches neither.  Four entries: ≤ ~40 MB at T = 1000, H = 128.
@@ -103,22 +104,33 @@ def _run(model: str, T: int, hidden_size: int, seed: int, radius: float, bz: flo
     x, Y = analysis.make_data(T, seed=seed, output=output)
     if model == "GRU":
         params = analysis.make_gru(hidden_size, seed=seed, radius=radius, bz=bz)
-        cache = forward(params, x, output=output)
-    else:
-        params = analysis.make_rnn(hidden_size, seed=seed, radius=radius)
-        cache = rnn_forward(params, x, output=output)
+        return params, forward(params, x, output=output), Y
+    params = analysis.make_rnn(hidden_size, seed=seed, radius=radius)
+    return params, rnn_forward(params, x, output=output), Y
+
+
+@functools.lru_cache(maxsize=4)
+def _run(*key):
+    """(params, forward cache, flow without Jacobians) of ``_forward(*key)``: its BPTT (9.22)."""
+    params, cache, Y = _forward(*key)
     return params, cache, _freeze(analysis.gradient_flow(params, cache, Y, max_jacobians=0))
 
 
 @functools.lru_cache(maxsize=8)
 def _jacobians(key: tuple, max_jacobians: int) -> tuple[np.ndarray, np.ndarray]:
-    """(steps, singular values) of the step Jacobians of ``_run(*key)``, as in ``gradient_flow``."""
-    params, cache, _ = _run(*key)
+    """(steps, singular values) of the step Jacobians of ``_forward(*key)``, as in ``gradient_flow``."""
+    params, cache, _ = _forward(*key)
     ts = analysis.sample_steps(cache.T, max_jacobians)
     sv = analysis.jacobian_singular_values(params, cache, ts) if ts.size else np.empty((0, cache.H))
     ts.setflags(write=False)
     sv.setflags(write=False)
     return ts, sv
+
+
+def clear_cache() -> None:
+    """Forget every computed setting (benchmarks time uncached updates with it)."""
+    for f in (_forward, _run, _jacobians):
+        f.cache_clear()
 
 
 def compute(s: Setting, *, max_jacobians: int = 40) -> dict[str, analysis.GradientFlow]:
@@ -136,10 +148,12 @@ def compute(s: Setting, *, max_jacobians: int = 40) -> dict[str, analysis.Gradie
                 float(s.bz) if m == "GRU" else 0.0, s.output) for m in MODEL_COLORS}
     other = next(m for m in MODEL_COLORS if m != s.model)
     with one_blas_thread(), ThreadPoolExecutor(max_workers=1) as pool:
-        _run(*keys[s.model])
-        # The shown model's Jacobians and their SVDs (numpy releases the GIL there) run beside the
-        # other model's forward and BPTT (Python loops): on two free cores an update saves ~15 ms.
+        _forward(*keys[s.model])
+        # The shown model's Jacobians need only its forward run: they and their SVDs (numpy releases
+        # the GIL there) run beside both models' BPTT (Python loops), also when the other model is
+        # cached (a b_z move): on two free cores that hides their ~11 ms.
         jacobians = pool.submit(_jacobians, keys[s.model], max_jacobians)
+        _run(*keys[s.model])
         _run(*keys[other])
         jac = jacobians.result()
     flows = {}
