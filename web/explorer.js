@@ -9,8 +9,11 @@
  * runs no page scripts) is replaced.  data-* attributes give the start setting (data-t, data-h,
  * data-seed, data-radius, data-bz, data-output, data-model).
  *
+ * The work of an update is shared with a Web Worker (explorer_worker.js) where one can start,
+ * else done here; see computeFlows.
+ *
  * For the browser check and the benchmark: window.grubptt.explorer.{set, materials, flows, forget,
- * instances}; each mounted explorer's root carries data-draws (a counter) and data-setting.
+ * mode, instances}; each mounted explorer's root carries data-draws (a counter) and data-setting.
  */
 (function () {
   "use strict";
@@ -153,7 +156,7 @@
   // This thread keeps the runs of the shown model; the worker keeps those of the other one.
   const runs = new Map();
   const runKey = (model, s) => [model, s.seed, s.H, s.radius, model === "GRU" ? s.bz : 0].join("|");
-  const CHUNK = 125;                    // steps between two looks for Jacobians the worker can start
+  const CHUNK = 200;                    // steps between two looks for Jacobians the worker can start
   // Each run also keeps the singular values of its J^(t) by t (`memo`): J^(t) depends only on the
   // states up to t + 1, so every T of a run shares them.
   function run(model, s, p, x, T1, onSteps) {             // onSteps(cache) after every CHUNK steps
@@ -180,10 +183,10 @@
     return { s, stream, ...params(w, s.H, s.radius, s.bz) };
   }
 
-  // A model's parameters as a job carries them (its typed arrays only).
-  function jobParams(p) {
-    const out = {};
-    for (const [k, v] of Object.entries(p)) if (k !== "_T") out[k] = v;
+  // A model's parameters as a job carries them: sizes and the named arrays (default: all of them).
+  function jobParams(p, names = G.PARAM_NAMES) {
+    const out = { D: p.D, H: p.H, O: p.O };
+    for (const k of names) if (p[k]) out[k] = p[k];
     return out;
   }
 
@@ -253,8 +256,10 @@
     }
     const here = missing.slice(there.length);
     let sent = 0;
+    const svParams = jobParams(p, shown === "GRU" ? ["U", "Uz", "Ur", "V"] : ["U", "V"]);   // what J^(t) reads
     const post = (steps, cache) => {                      // the worker's Jacobians of these steps
-      waits.push(submit({ kind: "sv", model: shown, p: jobParams(p), rows: G.jacobianRows(cache, steps), K: steps.length })
+      const rows = G.jacobianRows(cache, steps);
+      waits.push(submit({ kind: "sv", model: shown, p: svParams, rows, K: steps.length }, [rows.buffer])
         .then((sv) => steps.forEach((t, k) => memo.set(t, sv.subarray(k * s.H, (k + 1) * s.H)))));
     };
     const { cache } = run(shown, s, p, x, need, (c) => {
