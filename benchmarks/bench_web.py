@@ -15,9 +15,15 @@ Prints (issue 12's targets in brackets):
     .venv/bin/python benchmarks/bench_web.py [_build/html] [--repeats 15]
 
 Needs a built book (scripts/build_book.sh) and /usr/bin/chromium.  The machine is shared: the load
-average is printed before and after.  Each timing is given twice: wall time (in-page
-performance.now() deltas, what a reader waits) and the CPU time of the page's main thread (Chrome's
-ThreadTime metric, which other processes on a busy machine do not inflate), medians over repeats.
+average is printed before and after.  Each timing is given as wall time (in-page performance.now()
+deltas, what a reader waits), the CPU time of the page's main thread (Chrome's ThreadTime metric)
+and the time spent inside the explorer's Web Worker jobs (wall time inside the worker: Chrome
+exposes no CPU time for a worker), medians over repeats.  With --no-worker the page is opened with
+`Worker` removed, as where workers cannot start (file://): everything runs on the main thread.
+
+What an update may reuse, as a reader's first move to a new value would: T moves reuse the forward
+runs (every T is a prefix of the T = 1000 run) and the singular values at steps t already measured
+for that run (J^(t) does not depend on T); no other move reuses anything its new value needs.
 """
 
 from __future__ import annotations
@@ -72,6 +78,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("site", nargs="?", default="_build/html", type=Path)
     ap.add_argument("--repeats", type=int, default=15)
+    ap.add_argument("--no-worker", action="store_true", help="open the page with Worker removed")
     a = ap.parse_args()
     site = a.site.resolve()
     if not (site / PAGE).exists():
@@ -91,6 +98,8 @@ def main() -> int:
             browser = pw.chromium.launch(executable_path=cs.CHROMIUM, headless=True, args=cs.CHROMIUM_ARGS)
             print(f"chromium {browser.version}")
             page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+            if a.no_worker:
+                page.add_init_script("delete window.Worker;")
             cdp = page.context.new_cdp_session(page)
             cdp.send("Performance.enable", {"timeDomain": "threadTicks"})
 
@@ -146,6 +155,7 @@ def main() -> int:
             if not has_explorer:
                 print("explorer: not on this page (no .grubptt-explorer element); updates not timed")
             else:
+                print(f"explorer computes with: {page.evaluate('() => window.grubptt.explorer.mode')}")
                 setting = {"T": 1000, "H": 64, "seed": 0, "radius": 1.0, "bz": -2.0, "output": "identity",
                            "model": "GRU"}
                 for seed in range(10):                       # fetch the data first: loading is not timed
