@@ -159,8 +159,8 @@ ENGINE_BREAKS = {
     # Recurrent weights off by one part in 10^12: pictures look the same, numbers are not grubptt's.
     "drift": ("explorer.js", "Q.map((q) => radius * q)", "Q.map((q) => radius * q * (1 + 1e-12))"),
     # The worker's results off by one part in 10^9 (the main thread's fallback stays right).
-    "worker": ("explorer_worker.js", "const [result, transfer] = grubptt.runJob(job, runs);",
-               "const [result, transfer] = grubptt.runJob(job, runs);"
+    "worker": ("explorer_worker.js", "const [result, transfer] = grubptt.runJob(job, kept);",
+               "const [result, transfer] = grubptt.runJob(job, kept);"
                " if (result && result.length) result[0] *= 1 + 1e-9;"),
     # Without workers the jobs are never run: the page waits for ever (nothing drawn).
     "nofallback": ("explorer.js", "if (!worker) { runHere(entry); return; }", "if (!worker) return;"),

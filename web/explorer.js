@@ -113,7 +113,7 @@
   // same jobs run here, one after the other: the numbers are the same either way.
 
   let worker = null;
-  const pending = new Map(), localRuns = new Map();
+  const pending = new Map(), local = { runs: new Map(), work: {} };   // the jobs' state when run here
   let nextId = 1, workerMs = 0;
   try {
     if (typeof Worker === "function" && script) {
@@ -136,7 +136,7 @@
   }
 
   function runHere(job) {
-    try { job.resolve(G.runJob(job.job, localRuns)[0]); } catch (err) { job.reject(err); }
+    try { job.resolve(G.runJob(job.job, local)[0]); } catch (err) { job.reject(err); }
   }
 
   /** Run a job on the worker (typed arrays in `transfer` are moved, not copied) or here. */
@@ -212,7 +212,7 @@
     return Math.max(0, Math.min(k, Math.round((here + k * c - away) / (2 * c))));
   }
 
-  const flowCache = new Map();
+  const flowCache = new Map(), work = {};            // work: grubptt.js's scratch arrays
   const flowKey = (model, s) => [runKey(model, s), s.T, s.output].join("|");
   async function computeFlows(m) {
     const { s, stream } = m;
@@ -268,7 +268,7 @@
       if (n > sent) { post(there.slice(sent, n), c); sent = n; }
     });
     let flow = shownNew
-      ? keep(key, G.flowOf(p, G.prefix(p, cache, s.T, s.output), targets(), 0, null))
+      ? keep(key, G.flowOf(p, G.prefix(p, cache, s.T, s.output), targets(), 0, null, work))
       : flowCache.get(key);
     if (here.length) G.stepSingularValues(p, cache, here, memo);
     await Promise.all(waits);

@@ -12,13 +12,13 @@
 "use strict";
 importScripts("grubptt.js");
 
-const runs = new Map();              // forward runs this thread keeps, by the explorer's key
+const kept = { runs: new Map(), work: {} };   // forward runs this thread keeps (by the explorer's key), scratch
 
 self.onmessage = (e) => {
   const { id, job } = e.data;
   const t0 = performance.now();
   try {
-    const [result, transfer] = grubptt.runJob(job, runs);
+    const [result, transfer] = grubptt.runJob(job, kept);
     self.postMessage({ id, result, ms: performance.now() - t0 }, transfer);
   } catch (err) {
     self.postMessage({ id, error: String((err && err.message) || err) });

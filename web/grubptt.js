@@ -111,6 +111,16 @@
     return p._T;
   }
 
+  // Arrays the Explore measurements only read on the way (grad_dense, dh, the terms: ~4 MB at
+  // T = 1000, H = 64) come from `work`, a plain object the caller keeps between calls, instead of
+  // fresh allocations: the first touch of a fresh typed array's pages cost Chromium ~0.4 ms per
+  // 512 kB, ~5 ms per update.  Zero-filled like a new array; without `work`, a new array.
+  function scratch(work, name, n) {
+    if (!work) return new Float64Array(n);
+    if (!work[name] || work[name].length < n) work[name] = new Float64Array(n);
+    return work[name].subarray(0, n).fill(0.0);
+  }
+
   // ------------------------------------------------------------------------------------------
   // Forward passes
 
@@ -142,36 +152,32 @@
     const PT = transposed(p);
     const { z, r, hh, h } = cache;
     const rh = new Float64Array(H);                      // r ⊙ h^(t−1), the input of U
-    // The input projections do not depend on h: x [Wz | Wr | W] + [bz | br | b] for all steps first.
-    // Row-major: xa row += x_i · (row i of W*), contiguous in j (D is small: a call per entry cost more).
-    const xa = new Float64Array((to - from) * 3 * H);
+    const xa = new Float64Array(3 * H), zr = new Float64Array(2 * H), uh = new Float64Array(H);
     const { Wz, Wr, W, bz, br, b } = p;
     for (let t = from; t < to; t++) {
-      const o = (t - from) * 3 * H, oR = o + H, oH = o + 2 * H;
-      xa.set(bz, o); xa.set(br, oR); xa.set(b, oH);
+      const o = t * H, hp = t * H, hn = (t + 1) * H;          // h row t = h^(t−1), row t+1 = h^(t)
+      // The input projections x [Wz | Wr | W] + [bz | br | b], row-major: xa += x_i · (row i of W*),
+      // contiguous in j (D is small: a call per entry cost more).
+      xa.set(bz, 0); xa.set(br, H); xa.set(b, 2 * H);
       for (let i = 0; i < D; i++) {
         const xi = x[t * D + i], w = i * H;
         for (let j = 0; j < H; j++) {
-          xa[o + j] += xi * Wz[w + j];
-          xa[oR + j] += xi * Wr[w + j];
-          xa[oH + j] += xi * W[w + j];
+          xa[j] += xi * Wz[w + j];
+          xa[H + j] += xi * Wr[w + j];
+          xa[2 * H + j] += xi * W[w + j];
         }
       }
-    }
-    const zr = new Float64Array(2 * H), uh = new Float64Array(H);
-    for (let t = from; t < to; t++) {
-      const o = t * H, hp = t * H, hn = (t + 1) * H, xo = (t - from) * 3 * H;   // h row t = h^(t−1), row t+1 = h^(t)
       vecMat(zr, 0, h, hp, PT.UzUr, H, 2 * H);         // h^(t−1) [Uz | Ur]
       for (let j = 0; j < H; j++) {
-        const a_z = xa[xo + j] + zr[j];                  // a_z = x Wz + h^(t−1) Uz + bz
-        const a_r = xa[xo + H + j] + zr[H + j];          // a_r = x Wr + h^(t−1) Ur + br
+        const a_z = xa[j] + zr[j];                       // a_z = x Wz + h^(t−1) Uz + bz
+        const a_r = xa[H + j] + zr[H + j];               // a_r = x Wr + h^(t−1) Ur + br
         z[o + j] = sigmoid(a_z);                         // z = σ(a_z)
         r[o + j] = sigmoid(a_r);                         // r = σ(a_r)
         rh[j] = r[o + j] * h[hp + j];
       }
       vecMat(uh, 0, rh, 0, PT.U, H, H);                  // (r ⊙ h^(t−1)) U
       for (let j = 0; j < H; j++) {
-        const hhj = Math.tanh(xa[xo + 2 * H + j] + uh[j]);   // ĥ = tanh(a_h), a_h = x W + (r ⊙ h^(t−1)) U + b
+        const hhj = Math.tanh(xa[2 * H + j] + uh[j]);        // ĥ = tanh(a_h), a_h = x W + (r ⊙ h^(t−1)) U + b
         hh[o + j] = hhj;
         h[hn + j] = h[hp + j] + z[o + j] * (hhj - h[hp + j]);   // (1 − z) ⊙ h^(t−1) + z ⊙ ĥ
       }
@@ -226,11 +232,11 @@
   }
 
   /** Loss (9.18) and grad_dense^(t) = ((y − Y) ⊙ g'(ŷ)) Vᵀ (9.21) for all t: {loss, gd ((T+1)·H)}. */
-  function lossAndGradDense(p, cache, Y) {
+  function lossAndGradDense(p, cache, Y, work) {
     const { H, O } = p;
     const T1 = cache.T + 1;
     const [, dg] = outputFn(cache.output);
-    const gd = new Float64Array(T1 * H);
+    const gd = scratch(work, "gd", T1 * H);
     const dyhat = new Float64Array(O);
     let loss = 0.0;
     for (let t = 0; t < T1; t++) {
@@ -259,16 +265,16 @@
    * `gd2` (optional): a second error signal sent back in the same loop (dh2 returned), which
    * the Explore measurements use for the last-loss gain.
    */
-  function gruBptt(p, cache, gd, split, gd2) {
+  function gruBptt(p, cache, gd, split, gd2, work) {
     const H = p.H, T1 = cache.T + 1;
     const { z, r, hh, h } = cache;
     const Uz = p.Uz, Ur = p.Ur, U = p.U;
     const two = gd2 !== undefined;
-    const dh = new Float64Array(T1 * H), dh0 = new Float64Array(H);
-    const dh2 = two ? new Float64Array(T1 * H) : null, dh20 = two ? new Float64Array(H) : null;
+    const dh = scratch(work, "dh", T1 * H), dh0 = new Float64Array(H);
+    const dh2 = two ? scratch(work, "dh2", T1 * H) : null, dh20 = two ? new Float64Array(H) : null;
     // The four recurrent terms as plain locals (a property lookup per entry cost more than the sums).
-    const tUpd = split ? new Float64Array(T1 * H) : null, tCand = split ? new Float64Array(T1 * H) : null;
-    const tRes = split ? new Float64Array(T1 * H) : null, tCarry = split ? new Float64Array(T1 * H) : null;
+    const tUpd = split ? scratch(work, "update_gate", T1 * H) : null, tCand = split ? scratch(work, "candidate", T1 * H) : null;
+    const tRes = split ? scratch(work, "reset_gate", T1 * H) : null, tCarry = split ? scratch(work, "carry", T1 * H) : null;
     // Per-step vectors of signal 1 and signal 2, allocated once.
     const d_az = new Float64Array(H), d_ar = new Float64Array(H), d_ah = new Float64Array(H);
     const g = new Float64Array(H), upd = new Float64Array(H), res = new Float64Array(H);
@@ -335,12 +341,12 @@
   }
 
   /** SimpleRNN BPTT: dh^(t) = grad_dense^(t) + (dh^(t+1) ⊙ tanh'(a^(t+1))) Uᵀ; terms: "recurrent". */
-  function rnnBptt(p, cache, gd, split, gd2) {
+  function rnnBptt(p, cache, gd, split, gd2, work) {
     const H = p.H, T1 = cache.T + 1, h = cache.h, U = p.U;
-    const dh = new Float64Array(T1 * H), dh0 = new Float64Array(H);
-    const rec = split ? new Float64Array(T1 * H) : null;
+    const dh = scratch(work, "dh", T1 * H), dh0 = new Float64Array(H);
+    const rec = split ? scratch(work, "recurrent", T1 * H) : null;
     const two = gd2 !== undefined;
-    const dh2 = two ? new Float64Array(T1 * H) : null, dh20 = two ? new Float64Array(H) : null;
+    const dh2 = two ? scratch(work, "dh2", T1 * H) : null, dh20 = two ? new Float64Array(H) : null;
     const da = new Float64Array(H), back = new Float64Array(H), da2 = new Float64Array(H), back2 = new Float64Array(H);
     const last = (T1 - 1) * H;
     for (let j = 0; j < H; j++) dh[last + j] = gd[last + j];
@@ -676,14 +682,15 @@
   /**
    * gradientFlow from a forward cache.  `memo` (a Map, or null): singular values by step t,
    * kept by the caller per forward run (J^(t) depends only on the states up to t + 1).
+   * `work` (optional): the caller's object for scratch arrays (see `scratch`).
    */
-  function flowOf(p, cache, Y, maxJacobians, memo) {
+  function flowOf(p, cache, Y, maxJacobians, memo, work) {
     const H = p.H, model = cache.model;
     const T1 = cache.T + 1;
-    const { gd } = lossAndGradDense(p, cache, Y);
-    const only = new Float64Array(T1 * H);             // grad_dense^(T) alone: the last loss's error
+    const { gd } = lossAndGradDense(p, cache, Y, work);
+    const only = scratch(work, "only", T1 * H);        // grad_dense^(T) alone: the last loss's error
     only.set(gd.subarray((T1 - 1) * H), (T1 - 1) * H);
-    const res = (model === "GRU" ? gruBptt : rnnBptt)(p, cache, gd, true, only);
+    const res = (model === "GRU" ? gruBptt : rnnBptt)(p, cache, gd, true, only, work);
     const term_norms = { grad_dense: norms(gd, T1, H) };
     for (const k of model === "GRU" ? TERMS.slice(1) : RNN_TERMS.slice(1)) term_norms[k] = norms(res.terms[k], T1, H);
     const lastByT = norms(res.dh2, T1, H);             // ‖∂L^(T)/∂h^(t)‖ by t
@@ -751,11 +758,13 @@
    * so that a Web Worker (web/explorer_worker.js) or, where workers are unavailable, the page
    * itself runs it.  Returns [result, typed-array buffers the result may transfer].
    *   {kind: "flows", model, key, p, x, T, output, Y}: flowOf at T (no Jacobians); the forward
-   *     run over all of x is kept in `runs` by key and computed only as far as T (a prefix);
+   *     run over all of x is kept in `kept.runs` (a Map) by key and computed only as far as T
+   *     (a prefix); `kept.work` holds the scratch arrays;
    *   {kind: "sv", model, p, rows, K}: rowsSingularValues;
    *   {kind: "forget"}: drop the kept runs.
    */
-  function runJob(job, runs) {
+  function runJob(job, kept) {
+    const runs = kept.runs;
     if (job.kind === "forget") { runs.clear(); return [null, []]; }
     const p = job.p;
     if (job.kind === "sv") {
@@ -771,7 +780,7 @@
       if (runs.size > 6) runs.delete(runs.keys().next().value);
     }
     if (run.done < job.T + 1) (job.model === "GRU" ? gruSteps : rnnSteps)(p, job.x, run, run.done, job.T + 1);
-    const flow = flowOf(p, prefix(p, run, job.T, job.output), job.Y, 0, null);
+    const flow = flowOf(p, prefix(p, run, job.T, job.output), job.Y, 0, null, kept.work);
     return [flow, [flow.dh_norm.buffer, flow.last_gain.buffer, ...Object.values(flow.term_norms).map((a) => a.buffer)]];
   }
 
