@@ -197,13 +197,16 @@ def main() -> int:
                     total = [t["compute"] + t["draw"] for t in times]
                     all_ms += total
                     all_cpu += [r[1] for r in runs]
+                    split = {k: statistics.median((t.get("parts") or {}).get(k, 0.0) for t in times)
+                             for k in ("forward", "bptt", "jacobians", "wait")}
                     print(f"explorer update at T=1000, H=64, moving {name}: median "
                           f"{statistics.median(total):.1f} ms (compute "
                           f"{statistics.median(t['compute'] for t in times):.1f} + draw "
                           f"{statistics.median(t['draw'] for t in times):.1f}) wall, "
                           f"{statistics.median(r[1] for r in runs):.1f} ms main-thread CPU + "
                           f"{statistics.median(t.get('worker', 0.0) for t in times):.1f} ms in worker "
-                          f"jobs [target < 50 ms]; load {load()}")
+                          f"jobs [target < 50 ms]; main thread: "
+                          + ", ".join(f"{k} {v:.1f}" for k, v in split.items()) + f"; load {load()}")
                 print(f"explorer update, all moves: median {statistics.median(all_ms):.1f} ms wall, "
                       f"{statistics.median(all_cpu):.1f} ms CPU, over {len(all_ms)}")
             browser.close()

@@ -212,6 +212,7 @@
     return Math.max(0, Math.min(k, Math.round((here + k * c - away) / (2 * c))));
   }
 
+  let parts = null;
   const flowCache = new Map(), work = {};            // work: grubptt.js's scratch arrays
   const flowKey = (model, s) => [runKey(model, s), s.T, s.output].join("|");
   async function computeFlows(m) {
@@ -262,16 +263,22 @@
       waits.push(submit({ kind: "sv", model: shown, p: svParams, rows, K: steps.length }, [rows.buffer])
         .then((sv) => steps.forEach((t, k) => memo.set(t, sv.subarray(k * s.H, (k + 1) * s.H)))));
     };
+    const t0 = performance.now();
     const { cache } = run(shown, s, p, x, need, (c) => {
       let n = sent;
       while (n < there.length && there[n] + 2 <= c.done) n++;      // J^(t) needs steps 0..t+1
       if (n > sent) { post(there.slice(sent, n), c); sent = n; }
     });
+    const t1 = performance.now();
     let flow = shownNew
       ? keep(key, G.flowOf(p, G.prefix(p, cache, s.T, s.output), targets(), 0, null, work))
       : flowCache.get(key);
+    const t2 = performance.now();
     if (here.length) G.stepSingularValues(p, cache, here, memo);
+    const t3 = performance.now();
     await Promise.all(waits);
+    // Where this thread's time went (for bench_web.py): forward, BPTT + norms, Jacobians, waiting.
+    parts = { forward: t1 - t0, bptt: t2 - t1, jacobians: t3 - t2, wait: performance.now() - t3, here: here.length };
     flow = { ...flow, jac_t, jac_sv: jac_t.map((t) => memo.get(t)) };
     flows[shown] = flow;
     return { GRU: flows.GRU, SimpleRNN: flows.SimpleRNN };
@@ -650,7 +657,7 @@
     const t1 = performance.now();
     draw(inst, flows, m.s);
     const t2 = performance.now();
-    inst.lastTimes = { compute: t1 - t0, draw: t2 - t1, worker: workerMs - w0 };
+    inst.lastTimes = { compute: t1 - t0, draw: t2 - t1, worker: workerMs - w0, parts };
     return inst.lastTimes;
   }
 
