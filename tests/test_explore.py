@@ -274,27 +274,6 @@ def test_label_images_share_a_baseline_and_are_cached():
     assert fastdraw._label_image("200", 9.0, 72)[0] is b
 
 
-def test_centred_stamp_is_centred_and_the_label_cache_is_bounded(monkeypatch):
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(4, 1), dpi=72)
-    canvas = FigureCanvasAgg(fig)
-    stamp = fastdraw.Stamp(fig, "T = 437", (0.5, 0.3), fig.transFigure, 12.0, ha="center")
-    canvas.draw()
-    ink = np.flatnonzero((np.asarray(canvas.buffer_rgba())[..., :3] < 128).any(axis=(0, 2)))
-    assert abs((ink[0] + ink[-1]) / 2 - 0.5 * 4 * 72) <= 1.5          # the ink's middle is at x = 0.5
-    stamp.set_text("")                                                # nothing to paste: nothing drawn
-    canvas.draw()
-    assert (np.asarray(canvas.buffer_rgba())[..., :3] == 255).all()
-    with pytest.raises(ValueError, match="ha"):
-        fastdraw.Stamp(fig, "x", (0, 0), fig.transFigure, 12.0, ha="right")
-    monkeypatch.setattr(fastdraw, "_LABEL_IMAGES", {})
-    monkeypatch.setattr(fastdraw, "_MAX_LABEL_IMAGES", 3)
-    for t in range(5):                                                # e.g. the T slider's titles
-        fastdraw._label_image(f"T = {t}", 9.0, 72)
-    assert [k[0] for k in fastdraw._LABEL_IMAGES] == ["T = 2", "T = 3", "T = 4"]   # oldest out first
-
 def test_underflow_is_drawn_on_a_marked_floor():
     """At b_z = +4, T = 1000 the GRU's last-step gradient underflows float64: the curve ends on the floor."""
     f = explore.compute(explore.Setting(T=1000, hidden_size=16, bz=4.0))

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
 from matplotlib.ticker import MaxNLocator, NullLocator
 
 from . import analysis, forward, rnn_forward
@@ -198,10 +197,7 @@ class Dashboard:
             panel.note = Stamp(panel.ax, note.get_text(), (1.03, FLOOR), note.get_transform(), 7.5)
             panel.note.set_visible(False)
             note.remove()
-        # The title "T = …", pasted like the notes (matplotlib's text layout: ~1-2 ms of every update).
-        # (Where fig.suptitle(fontsize="large") puts its baseline.)
-        self.suptitle = Stamp(self.fig, "", (0.5, 0.954), self.fig.transFigure,
-                              FontProperties(size="large").get_size_in_points(), ha="center")
+        self.suptitle = self.fig.suptitle("", fontsize="large")
         self._model = None
 
     # Names the tests and readers use for the lines of each panel.

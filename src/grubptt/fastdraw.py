@@ -20,11 +20,9 @@ from matplotlib.figure import Figure
 __all__ = ["Ticks", "Stamp", "log_ticks", "power_label", "png_rgb"]
 
 
-# Tick labels are a small vocabulary (0, 200, 10⁻³, 2·10⁻⁵, …), plus the dashboard's "T = …" title:
-# each is rasterized once per (text, size, dpi) and pasted afterwards.  Bounded (oldest out first):
-# at most a few MB.
+# Tick labels are a small vocabulary (0, 200, 10⁻³, 2·10⁻⁵, …): each is rasterized once per
+# (text, size, dpi) and pasted afterwards.  A few hundred entries at most.
 _LABEL_IMAGES: dict[tuple[str, float, float], tuple[np.ndarray, int]] = {}
-_MAX_LABEL_IMAGES = 2048
 
 
 def _label_image(text: str, size: float, dpi: float) -> tuple[np.ndarray, int]:
@@ -49,8 +47,6 @@ def _label_image(text: str, size: float, dpi: float) -> tuple[np.ndarray, int]:
         rgba = np.asarray(canvas.buffer_rgba())
         cols = np.flatnonzero(rgba[..., 3].any(axis=0))
         img = rgba[:, cols[0]:cols[-1] + 1] if cols.size else rgba[:, :0]
-        if len(_LABEL_IMAGES) >= _MAX_LABEL_IMAGES:
-            del _LABEL_IMAGES[next(iter(_LABEL_IMAGES))]
         # draw_image wants the bottom row first (canvas buffers are top row first).
         hit = _LABEL_IMAGES[key] = (np.ascontiguousarray(img[::-1]), base)
     return hit
@@ -135,31 +131,22 @@ class Ticks(Artist):
 
 
 class Stamp(Artist):
-    """Lines of text pasted from cached bitmaps, the first line's baseline at ``xy`` (its left end, or
-    its middle with ``ha="center"``), on an Axes or a Figure.
+    """Lines of text pasted from cached bitmaps, the first line's baseline-left corner at ``xy``.
 
-    For text shown again and again (the floor note, the dashboard's title): matplotlib lays out a
-    5-line note in ~10 ms per draw, a one-line title in ~1-2 ms; pasting takes a few hundred µs.
+    For text shown again and again (the floor note): matplotlib lays out a 5-line note in ~10 ms
+    per draw; pasting takes a few hundred µs.
     """
 
-    def __init__(self, parent: Axes | Figure, text: str, xy: tuple[float, float], transform, fontsize: float,
-                 *, ha: str = "left"):
+    def __init__(self, ax: Axes, text: str, xy: tuple[float, float], transform, fontsize: float):
         super().__init__()
-        if ha not in ("left", "center"):
-            raise ValueError(f"ha must be 'left' or 'center', got {ha!r}")
-        self.xy, self.fontsize, self.ha = xy, fontsize, ha
-        self.set_text(text)
+        self.lines, self.xy, self.fontsize = text.split("\n"), xy, fontsize
         self.set_transform(transform)
         self.set_zorder(3)
         self.set_clip_on(False)
-        parent.add_artist(self)
+        ax.add_artist(self)
 
     def get_text(self) -> str:
         return "\n".join(self.lines)
-
-    def set_text(self, text: str) -> None:
-        self.lines = text.split("\n")
-        self.stale = True
 
     def draw(self, renderer) -> None:
         if not self.get_visible():
@@ -169,11 +156,8 @@ class Stamp(Artist):
         x, y = self.get_transform().transform(self.xy)
         gc = renderer.new_gc()
         for i, line in enumerate(self.lines):        # the last line sits on xy, earlier ones above it
-            if not line:
-                continue
             img, base = _label_image(line, self.fontsize, dpi)
-            left = x - img.shape[1] / 2 if self.ha == "center" else x
-            renderer.draw_image(gc, round(left), round(y + (len(self.lines) - 1 - i) * step) - base, img)
+            renderer.draw_image(gc, round(x), round(y + (len(self.lines) - 1 - i) * step) - base, img)
         gc.restore()
         self.stale = False
 
