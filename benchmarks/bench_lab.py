@@ -110,6 +110,13 @@ def descendants(pid: int) -> list[int]:
     return out
 
 
+def cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:                                 # the process ended meanwhile
+        return b""
+
+
 def cpu_seconds(pids: list[int]) -> float:
     """CPU time of ``pids``, all their threads, in seconds (schedstat: ns, not 10 ms clock ticks)."""
     total = 0
@@ -150,8 +157,9 @@ def main() -> None:
                                    " return i && i.naturalWidth > 0; }", arg=box.element_handle())
             box.scroll_into_view_if_needed()
             box.evaluate(INSTRUMENT)
-            kernel = [pid for pid in descendants(lab.proc.pid)
-                      if b"ipykernel" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+            kernel = [pid for pid in descendants(lab.proc.pid) if b"ipykernel" in cmdline(pid)]
+            if not kernel:
+                raise SystemExit("no ipykernel process under the JupyterLab server: cannot time its CPU")
 
             def step(control: str, back: bool = False) -> dict[str, float]:
                 """Move ``control`` and wait for the new picture; its times in ms (see PHASES)."""
