@@ -242,6 +242,9 @@ def test_row_norms_rows_of_every_magnitude_in_one_array(dtype):
     np.testing.assert_allclose(got[:7].astype(np.float64), want, rtol=10 * fi.eps)
     assert np.isnan(got[7])
     assert np.all(np.isfinite(got[:7])) and got[1] > 0
+    for row in a[:7]:                                   # one row alone, shape (n,) → ()
+        one = grubptt.numeric.row_norms(row)
+        assert one.shape == () and one == grubptt.numeric.row_norms(row[None])[0]
 
 
 def test_gradient_flow_follows_a_vanishing_gradient_below_1e_154():

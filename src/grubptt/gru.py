@@ -6,8 +6,8 @@ numpy, where each call costs about a microsecond whatever its size:
 
 - GEMMs that do not depend on h are hoisted out of the time loop: the input projections
   x W for all steps before it, the parameter gradients and dx after it, one GEMM each;
-- the two gates share one weight matrix [Uz | Ur] (one GEMM per step instead of two) and
-  one [z | r] block (one σ pass);
+- in the forward pass the two gates share one weight matrix [Uz | Ur] (one GEMM per step
+  instead of two) and one [z | r] block (one σ pass);
 - the step loops write into preallocated arrays (``out=``) instead of making temporaries;
 - BPTT computes the factors that do not depend on δ (σ', tanh', ĥ − h, 1 − z) for a block
   of steps at a time, stacked so that each step multiplies δ by three of them in one call and
@@ -159,7 +159,8 @@ def _delta_free_factors(zr, hh, h_prev, H, f_delta, f_rh) -> None:
     """The factors of (9.22) that do not depend on δ, for a block of K steps ((K, N, ·) in).
 
     f_delta (K, 3, N, H) ← [1 − z, z ⊙ tanh'(a_h), (ĥ − h^(t-1)) ⊙ σ'(a_z)];
-    f_rh (K, 2, N, H) ← [h^(t-1) ⊙ σ'(a_r), r], with σ' = σ(1 − σ) and tanh' = 1 − ĥ².
+    f_rh (K, 2, N, H) ← [h^(t-1) ⊙ σ'(a_r), r], with σ' = σ(1 − σ) and tanh' = 1 − ĥ²
+    (:func:`grubptt.activations.dsigmoid` and :func:`~grubptt.activations.dtanh`, in place here).
     """
     z, r = zr[..., :H], zr[..., H:]
     one_minus_z, z_dtanh, diff_dsig_z = f_delta.transpose(1, 0, 2, 3)

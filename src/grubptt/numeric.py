@@ -80,8 +80,8 @@ def row_norms(a: np.ndarray) -> np.ndarray:
     a = np.asarray(a)
     if a.dtype.kind != "f":
         a = a.astype(np.float64)
-    sq = np.einsum("...i,...i->...", a, a)
-    out = np.sqrt(sq)
+    sq = np.asarray(np.einsum("...i,...i->...", a, a))
+    out = np.sqrt(sq, out=np.empty_like(sq))                     # an array also for one row (shape ())
     # Safe: a finite sum above tiny/eps² lost < n·tiny to squares that underflowed, i.e. < n·eps²
     # relative (float64: > 4.5e-277).  Everything else (0, tiny, inf, NaN) is done again.
     fi = np.finfo(a.dtype)
