@@ -10,6 +10,8 @@ Contenders, timed on the same data in one process, round-robin (each round calls
 starting with the next one), so load from elsewhere hits them alike:
 
 * ``fast``       grubptt.forward + grubptt.backward (terms=True; and terms=False);
+* ``fast, ws``   the same with one ``grubptt.Workspace`` passed to every call, as a training loop
+                 would: its arrays are reused instead of fresh memory each call (page faults);
 * ``reference``  grubptt.reference.forward + backward: the book's literal one-loop BPTT.  The
                  fast path must agree with it (asserted before anything is timed);
 * ``torch``      PyTorch autograd of the same model written the way a careful torch user writes
@@ -74,8 +76,9 @@ TARGET_BASELINE = 1.10  # fast / baseline at the training and widget sizes
 # Contenders.
 
 
-def fast_forward_backward(p, x, Y, terms: bool = True):
-    return g.backward(p, g.forward(p, x, output=OUTPUT), Y, terms=terms)
+def fast_forward_backward(p, x, Y, terms: bool = True, workspace: g.Workspace | None = None):
+    cache = g.forward(p, x, output=OUTPUT, workspace=workspace)
+    return g.backward(p, cache, Y, terms=terms, workspace=workspace)
 
 
 def reference_forward_backward(p, x, Y):
@@ -280,9 +283,11 @@ def measure(size, dtype, repeats: int, budget: float, use_torch: bool, base) -> 
     p, x, Y = problem(size, dtype)
     fast = fast_forward_backward(p, x, Y)
     res = {"agree": check_agreement(fast, reference_forward_backward(p, x, Y), tol, "reference")}
+    ws = g.Workspace()                      # one per size, reused by every round, like a training loop's
     contenders = {
         "fast": lambda: fast_forward_backward(p, x, Y),
         "fast_noterms": lambda: fast_forward_backward(p, x, Y, False),
+        "fast_ws": lambda: fast_forward_backward(p, x, Y, workspace=ws),
         "roofline": make_roofline(size, dtype, terms=True),
         "reference": lambda: reference_forward_backward(p, x, Y),
     }
@@ -298,6 +303,7 @@ def measure(size, dtype, repeats: int, budget: float, use_torch: bool, base) -> 
     times = race(contenders, repeats, budget)
     res.update({k: statistics.median(v) for k, v in times.items()})
     for name, (a, b) in {"reference/fast": ("reference", "fast"), "torch/fast": ("torch", "fast"),
+                         "torch/fast_ws": ("torch", "fast_ws"), "fast_ws/fast": ("fast_ws", "fast"),
                          "fast/roofline": ("fast", "roofline"), "fast/baseline": ("fast", "baseline"),
                          "noterms/fast": ("fast_noterms", "fast")}.items():
         if a in times and b in times:
@@ -307,16 +313,17 @@ def measure(size, dtype, repeats: int, budget: float, use_torch: bool, base) -> 
     return res
 
 
-HEAD = ("| dtype | N, T+1, D, H, O | fast ms | no-terms/fast | reference ms | reference/fast | torch ms "
-        "| **torch/fast** | fast/roofline | fast/baseline | fingerprint % | peak MB | fast=reference err |")
+HEAD = ("| dtype | N, T+1, D, H, O | fast ms | no-terms/fast | ws/fast | reference ms | reference/fast "
+        "| torch ms | **torch/fast** | **torch/(fast, ws)** | fast/roofline | fast/baseline | fingerprint % "
+        "| peak MB | fast=reference err |")
 
 
 def row(dtype, size, m: dict[str, float]) -> str:
     def r(k, fmt="{:.2f}×"):
         return fmt.format(m[k]) if k in m else "–"
     cells = [np.dtype(dtype).name, ", ".join(map(str, size)), f"{1e3 * m['fast']:.2f}", r("noterms/fast"),
-             f"{1e3 * m['reference']:.1f}", r("reference/fast", "{:.1f}×"),
-             f"{1e3 * m['torch']:.2f}" if "torch" in m else "–", r("torch/fast"),
+             r("fast_ws/fast"), f"{1e3 * m['reference']:.1f}", r("reference/fast", "{:.1f}×"),
+             f"{1e3 * m['torch']:.2f}" if "torch" in m else "–", r("torch/fast"), r("torch/fast_ws"),
              r("fast/roofline", "{:.2f}"), r("fast/baseline"), f"{100 * m['fingerprint']:.2f}",
              f"{m['peak'] / 2**20:.1f}", f"{m['agree']:.0e}"]
     return "| " + " | ".join(cells) + " |"
@@ -326,8 +333,9 @@ def verdicts(dtype, size, m: dict[str, float]) -> list[str]:
     out = []
     if "torch/fast" in m and dtype == np.float64:
         want = TARGET_TORCH_N1 if size[0] == 1 else TARGET_TORCH
-        out.append(f"{'PASS' if m['torch/fast'] >= want else 'FAIL'}  torch/fast ≥ {want}: "
-                   f"{m['torch/fast']:.2f} at float64 {size}")
+        for key, how in (("torch/fast", "fresh memory every call"), ("torch/fast_ws", "with a workspace")):
+            out.append(f"{'PASS' if m[key] >= want else 'FAIL'}  {key} ≥ {want} ({how}): "
+                       f"{m[key]:.2f} at float64 {size}")
     return out
 
 

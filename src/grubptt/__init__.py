@@ -24,6 +24,7 @@ from .rnn import (
     rnn_step_jacobian,
 )
 from .step import GRUStep, gru_step, gru_step_split, step_jacobian
+from .workspace import Workspace
 
 __version__ = "0.1.0"
 
@@ -34,5 +35,5 @@ __all__ = [
     "gru_step", "gru_step_split", "loss", "step_jacobian", "term_check",
     "numerical_gradient", "relative_error", "PARAM_NAMES", "GRUParams", "init_params",
     "RNN_TERMS", "RNNCache", "RNNGrads", "RNNParams", "init_rnn_params", "rnn_backward",
-    "rnn_forward", "rnn_step_jacobian",
+    "rnn_forward", "rnn_step_jacobian", "Workspace",
 ]

@@ -75,6 +75,7 @@ class GRUCache:
     y_tm: np.ndarray
     params_fingerprint: bytes = field(repr=False)
     cache_id: int = field(default_factory=new_cache_id, repr=False)
+    workspace_stamp: tuple | None = field(default=None, repr=False)   # see grubptt.workspace
 
     @classmethod
     def from_steps(cls, params: GRUParams, output: str, batched: bool, *, x, a_z, a_r, a_h, z, r, hh, h,

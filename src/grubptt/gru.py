@@ -28,6 +28,7 @@ from .cache import PATHS, TERMS, GRUCache, GRUGrads, caller_layout
 from .dense import dense_backward, dense_forward, loss
 from .params import GRUParams
 from .validation import check_cache, check_h0, check_params, check_sequence
+from .workspace import Workspace, check_current, new_array, stamp
 
 __all__ = ["forward", "backward", "loss", "dh_recursion", "GRUCache", "GRUGrads", "TERMS", "PATHS"]
 
@@ -45,27 +46,30 @@ def _sigmoid(a: np.ndarray, out: np.ndarray) -> np.ndarray:
 
 
 def forward(params: GRUParams, x: np.ndarray, h0: np.ndarray | None = None, *,
-            output: str = "identity") -> GRUCache:
+            output: str = "identity", workspace: Workspace | None = None) -> GRUCache:
     """Eq. (9.17) over t = 0..T.
 
     x: (T+1, D) or batched (N, T+1, D); h0 = h^(-1): (H,) or (N, H), zeros if None;
     output: g, one of "identity", "sigmoid", "tanh".  Computation is in
-    ``params.dtype`` (x and h0 are converted to it).
+    ``params.dtype`` (x and h0 are converted to it).  workspace: see
+    :class:`grubptt.Workspace` (the cache's arrays then live in it until its next forward).
     """
     check_params(params, GRUParams)
     check_output_name(output)
     H, dt = params.hidden_size, params.dtype
     x_tm, batched = check_sequence(x, params.input_size, dt)
     T1, N = x_tm.shape[:2]
-    h = np.empty((T1 + 1, N, H), dtype=dt)
-    h[0] = check_h0(h0, N, H, batched, dt)
+    h0 = check_h0(h0, N, H, batched, dt)
+    h = new_array(workspace, "h", (T1 + 1, N, H), dt)
+    a_zr, zr = (new_array(workspace, name, (T1, N, 2 * H), dt) for name in ("a_zr", "zr"))
+    a_h, hh, rh = (new_array(workspace, name, (T1, N, H), dt) for name in ("a_h", "hh", "rh"))
+    h[0] = h0
     Wzr, Uzr = np.concatenate([params.Wz, params.Wr], 1), np.concatenate([params.Uz, params.Ur], 1)
     X = x_tm.reshape(T1 * N, -1)
-    a_zr = (X @ Wzr).reshape(T1, N, 2 * H)             # x Wz, x Wr of every step: one GEMM
+    np.matmul(X, Wzr, out=a_zr.reshape(T1 * N, 2 * H))  # x Wz, x Wr of every step: one GEMM
     a_zr += np.concatenate([params.bz, params.br])
-    a_h = (X @ params.W).reshape(T1, N, H)
+    np.matmul(X, params.W, out=a_h.reshape(T1 * N, H))
     a_h += params.b
-    zr, hh, rh = np.empty_like(a_zr), np.empty_like(a_h), np.empty_like(a_h)
     rec_zr, rec_h = np.empty((N, 2 * H), dtype=dt), np.empty((N, H), dtype=dt)
     U = params.U
     # One step's slices, taken by zip rather than by indexing: at small N·H the loop's time is
@@ -84,7 +88,8 @@ def forward(params: GRUParams, x: np.ndarray, h0: np.ndarray | None = None, *,
             h_t += h_prev
     yhat, y = dense_forward(h[1:], params.V, params.c, output)
     return GRUCache(output, batched, x_tm=x_tm, a_zr_tm=a_zr, a_h_tm=a_h, zr_tm=zr, hh_tm=hh, rh_tm=rh,
-                    h_tm=h, yhat_tm=yhat, y_tm=y, params_fingerprint=params.fingerprint())
+                    h_tm=h, yhat_tm=yhat, y_tm=y, params_fingerprint=params.fingerprint(),
+                    workspace_stamp=stamp(workspace))
 
 
 # Steps per block of δ-free factors: about 32k numbers per (N, H) array, so a block stays in cache.
@@ -99,29 +104,30 @@ _SMALL_STEP = 4096
 _CARRY, _D_AH, _D_AZ, _D_AR, _CANDIDATE = range(5)
 
 
-def dh_recursion(params: GRUParams, cache: GRUCache, grad_dense: np.ndarray, *, terms: bool = False):
+def dh_recursion(params: GRUParams, cache: GRUCache, grad_dense: np.ndarray, *, terms: bool = False,
+                 workspace: Workspace | None = None):
     """The recursion (9.22) for a given grad_dense^(t), time-major (T+1, N, H).
 
     Returns ``(dh, rec, d_az, d_ar, d_ah)``: dh (T+2, N, H) with dh[t + 1] = dh^(t) and
     dh[0] = dh^(-1); rec, the four recurrent terms (dict of (T+2, N, H) arrays indexed
     like dh, the last row 0: nothing follows h^(T)) when ``terms``, else None; ∂L/∂a_z,
     ∂L/∂a_r and ∂L/∂a_h of every step, (T+1, N, H) each.  ``params`` and ``cache`` must
-    be checked.
+    be checked.  With a ``workspace``, all of these live in it until its next backward.
     """
     H, N, T1 = cache.H, cache.N, cache.T + 1
     dt = grad_dense.dtype
     zr, hh, h = cache.zr_tm, cache.hh_tm, cache.h_tm
-    g = np.empty((5, T1 + 1, N, H), dtype=dt)                       # g[slot, s]: the slots above
+    g = new_array(workspace, "g", (5, T1 + 1, N, H), dt)            # g[slot, s]: the slots above
     g[:, T1] = 0.0                                                  # the terms at h^(T): none
     g_steps = g.transpose(1, 0, 2, 3)                               # g_steps[s]: step s's five slots
     block = max(1, _BLOCK_ELEMS // (N * H))
     f_delta = np.empty((block, 3, N, H), dtype=dt)                  # what δ multiplies
     f_rh = np.empty((block, 2, N, H), dtype=dt)                     # what ∂L/∂(r ⊙ h) multiplies
     U_T, Uz_T, Ur_T = params.U.T, params.Uz.T, params.Ur.T
-    dh = np.empty((T1 + 1, N, H), dtype=dt)
+    dh = new_array(workspace, "dh", (T1 + 1, N, H), dt)
     dh[T1] = grad_dense[T1 - 1]                                     # dh^(T): nothing follows h^(T)
     per_step_gates = terms and N * H >= _SMALL_STEP                 # else both gate terms after the loop
-    upd, res = np.zeros((2, T1 + 1, N, H), dtype=dt) if per_step_gates else (None, None)
+    upd, res = _gate_terms(workspace, T1, N, H, dt) if per_step_gates else (None, None)
     d_rh, reset = np.empty((2, N, H), dtype=dt)                     # ∂L/∂(r ⊙ h^(s-1)); a scratch row
     for hi in range(T1, 0, -block):                                 # blocks of steps lo..hi−1, going back
         lo = max(0, hi - block)
@@ -147,12 +153,19 @@ def dh_recursion(params: GRUParams, cache: GRUCache, grad_dense: np.ndarray, *, 
     rec = None
     if terms:
         if upd is None:                                   # every step's gate terms in one GEMM each
-            upd, res = np.zeros((2, T1 + 1, N, H), dtype=dt)
+            upd, res = _gate_terms(workspace, T1, N, H, dt)
             M = T1 * N
             np.matmul(d_az.reshape(M, H), Uz_T, out=upd[:T1].reshape(M, H))
             np.matmul(d_ar.reshape(M, H), Ur_T, out=res[:T1].reshape(M, H))
         rec = {"update_gate": upd, "candidate": g[_CANDIDATE], "reset_gate": res, "carry": g[_CARRY]}
     return dh, rec, d_az, d_ar, d_ah
+
+
+def _gate_terms(workspace, T1, N, H, dt) -> np.ndarray:
+    """Room for the update-gate and reset-gate terms, (2, T+2, N, H); row T + 1 (at h^(T)) is 0."""
+    upd_res = new_array(workspace, "gate_terms", (2, T1 + 1, N, H), dt)
+    upd_res[:, T1] = 0.0
+    return upd_res
 
 
 def _delta_free_factors(zr, hh, h_prev, H, f_delta, f_rh) -> None:
@@ -178,17 +191,21 @@ def _delta_free_factors(zr, hh, h_prev, H, f_delta, f_rh) -> None:
     r_copy[...] = r
 
 
-def backward(params: GRUParams, cache: GRUCache, Y: np.ndarray, *, terms: bool = True) -> GRUGrads:
+def backward(params: GRUParams, cache: GRUCache, Y: np.ndarray, *, terms: bool = True,
+             workspace: Workspace | None = None) -> GRUGrads:
     """BPTT: dL/dθ, dh^(t) of eq. (9.22) with its five terms, dL/dh^(-1) and dL/dx.
 
     Y: targets shaped like ``cache.y``.  ``terms=False`` skips storing the five terms
-    separately (slightly faster; ``grads.terms`` is then None).
+    separately (slightly faster; ``grads.terms`` is then None).  workspace: see
+    :class:`grubptt.Workspace` (``dh`` and the terms then live in it until its next backward).
     """
     check_params(params, GRUParams, values=False)
     check_cache(params, cache, GRUCache)
+    check_current(cache.workspace_stamp)
     D, H = params.input_size, params.hidden_size
     dense = dense_backward(params, cache, Y)                                 # eq. (9.21)
-    dh, rec, d_az, d_ar, d_ah = dh_recursion(params, cache, dense.grad_dense, terms=terms)
+    dh, rec, d_az, d_ar, d_ah = dh_recursion(params, cache, dense.grad_dense, terms=terms,
+                                                workspace=workspace)
 
     # Parameter gradients and dx: every step's contribution in one GEMM per weight.
     M = (cache.T + 1) * cache.N
