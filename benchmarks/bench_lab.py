@@ -7,7 +7,8 @@ installed by scripts/lab.sh) with one notebook holding ``explore.explorer(Settin
 it, then moves each control the way a reader does (arrow keys on the sliders, a new option in the
 dropdowns, a new seed typed and Enter, a click on the model toggle). For each move it records
 in the page the time from the input event (its ``timeStamp``) to the first animation frame after
-the new PNG has loaded into the picture, and the kernel's CPU time over the move. Prints medians.
+the widget has drawn the new numbers on its canvas, the phases in between, and the kernel's CPU
+time over the move; and checks (untimed) that the canvas's pixels changed. Prints medians.
 
 Every timed move lands on a setting the kernel has not computed yet (its results are cached, a
 few settings back): the sliders keep moving one way, the seed counts up, and before each timed
@@ -33,36 +34,32 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-from check_lab import EXPLORE_MOVES, explorer_box, move, open_notebook, run_all  # noqa: E402
+from check_lab import EXPLORE_MOVES, PIXELS, explorer_box, move, open_notebook, picture, run_all  # noqa: E402
 from lab_server import CHROMIUM, Lab  # noqa: E402
 
-# In the page: the input event's time, the time the new PNG's blob URL was set on the picture, its load
-# event (fetched and decoded), and the next animation frame, whose paint shows it (epoch ms, comparable
-# with the kernel's time.time()).
+# In the page: the input event's time; when the widget's front end received the new numbers and
+# when it had drawn them on the canvas (js/widget.js stamps data-received and data-drawn); and the
+# next animation frame, whose paint shows them (epoch ms, comparable with the kernel's time.time()).
 INSTRUMENT = """box => {
-    const img = box.querySelector('.widget-image');
+    const el = box.querySelector('.grubptt-dashboard');
     const epoch = t => performance.timeOrigin + t;
     window.__lat = [];
     window.__t0 = null;
-    window.__src = null;
     for (const kind of ['keydown', 'change', 'click'])
         document.addEventListener(kind, e => { if (window.__t0 === null) window.__t0 = e.timeStamp; }, true);
-    new MutationObserver(() => { window.__src = performance.now(); })
-        .observe(img, {attributeFilter: ['src']});
-    img.addEventListener('load', () => {
-        const loaded = performance.now();
+    new MutationObserver(() => {
+        const received = +el.dataset.received, drawn = +el.dataset.drawn;
         requestAnimationFrame(() => {
             const now = performance.now();
             if (window.__t0 !== null)
-                window.__lat.push({input: epoch(window.__t0), src: epoch(window.__src), loaded: epoch(loaded),
-                                   shown: epoch(now)});
+                window.__lat.push({input: epoch(window.__t0), received, drawn, shown: epoch(now)});
             window.__t0 = null;
         });
-    });
+    }).observe(el, {attributeFilter: ['data-drawn']});
 }"""
 
 # In the kernel: when each widget message (a control's new value) arrived and when its handling (the
-# update, ending with the new PNG handed to the comm) returned, appended to a file the benchmark reads.
+# update, ending with the new numbers handed to the comm) returned, appended to a file the benchmark reads.
 KERNEL_STAMPS = """import time, ipywidgets
 def _stamped(handle, path={path!r}):
     def handle_msg(self, msg):
@@ -79,7 +76,7 @@ ipywidgets.Widget._handle_msg = _stamped(ipywidgets.Widget._handle_msg)
 # Slider steps from Setting(T, H, bz=-2) with radius 1: T goes down from its maximum, radius
 # (step 0.05, max 2) and b_z (step 0.25, max 4) go up, so at most this many moves stay new.
 MAX_ONE_WAY = 20
-PHASES = ("total", "kernel cpu", "to kernel", "in kernel", "to page", "load", "next frame")
+PHASES = ("total", "kernel cpu", "to kernel", "in kernel", "to page", "draw", "next frame")
 
 
 def notebook(T: int, H: int, stamps: Path) -> dict:
@@ -153,8 +150,7 @@ def main() -> None:
             open_notebook(page, lab, nb.name)
             run_all(page)
             box = explorer_box(page)
-            page.wait_for_function("b => { const i = b.querySelector('.widget-image');"
-                                   " return i && i.naturalWidth > 0; }", arg=box.element_handle())
+            page.wait_for_function(f"b => ({PIXELS})(b) !== ''", arg=box.element_handle())
             box.scroll_into_view_if_needed()
             box.evaluate(INSTRUMENT)
             kernel = [pid for pid in descendants(lab.proc.pid) if b"ipykernel" in cmdline(pid)]
@@ -165,6 +161,7 @@ def main() -> None:
                 """Move ``control`` and wait for the new picture; its times in ms (see PHASES)."""
                 page.evaluate("() => { window.__lat = []; window.__t0 = null; }")
                 seen = len(stamps.read_text().splitlines()) if stamps.exists() else 0
+                before = picture(page, box)
                 c0 = cpu_seconds(kernel)
                 move(page, box, control, back=back)
                 page.wait_for_function("() => window.__lat.length > 0", timeout=60_000)
@@ -175,11 +172,13 @@ def main() -> None:
                 spans = [tuple(1e3 * float(v) for v in line.split()) for line in lines]     # epoch ms
                 spans = [(a, b) for a, b in spans if t["input"] - 1 <= a <= t["shown"]]
                 k0, k1 = (min(a for a, _ in spans), max(b for _, b in spans)) if spans else (np.nan, np.nan)
+                if picture(page, box) == before:
+                    unchanged.append(control)
                 return {"total": t["shown"] - t["input"], "kernel cpu": cpu,
-                        "to kernel": k0 - t["input"], "in kernel": k1 - k0, "to page": t["src"] - k1,
-                        "load": t["loaded"] - t["src"], "next frame": t["shown"] - t["loaded"]}
+                        "to kernel": k0 - t["input"], "in kernel": k1 - k0, "to page": t["received"] - k1,
+                        "draw": t["drawn"] - t["received"], "next frame": t["shown"] - t["drawn"]}
 
-            results = {}
+            results, unchanged = {}, []
             for control in a.only:
                 lat = []
                 for _ in range(a.repeats):
@@ -194,9 +193,9 @@ def main() -> None:
                         lat.append(step(control))
                 results[control] = lat
             browser.close()
-    print("\nmedians in ms (wall); phases: input event → kernel has the message → kernel done (new PNG"
-          " handed to the comm) → blob URL set on the picture → its load event (fetched, decoded) → the"
-          " next animation frame (painted)")
+    print("\nmedians in ms (wall); phases: input event → kernel has the message → kernel done (new numbers"
+          " handed to the comm) → the widget's front end has them → drawn on the canvas → the next"
+          " animation frame (painted)")
     print(f"{'control (move)':<22}" + "".join(f"{p:>12}" for p in PHASES) + f"{'min':>7}{'max':>7}")
     for control, runs in results.items():
         med = {p: np.nanmedian([r[p] for r in runs]) for p in PHASES}
@@ -204,6 +203,8 @@ def main() -> None:
         note = "  (cached by design: redraw only)" if control == "model" else ""
         print(f"{control:<22}" + "".join(f"{med[p]:>12.1f}" for p in PHASES)
               + f"{min(total):>7.0f}{max(total):>7.0f}{note}")
+    if unchanged:
+        print(f"WARNING: the canvas's pixels did not change after {len(unchanged)} move(s): {unchanged}")
     worst = max(np.median([r["total"] for r in v]) for v in results.values())
     print(f"goal: median total < 150 ms for every control; worst median {worst:.0f} ms")
     print(f"load average after: {'/'.join(f'{v:.2f}' for v in os.getloadavg())}")

@@ -12,8 +12,8 @@ the script also compares ``git status --porcelain`` before and after.
   dropdown in the source (`:class: dropdown`, `{dropdown}`) is a *closed* `<details>`: the
   solutions are folded. Every link into the server's files answers (no 404).
 - **The Explore notebook:** run all cells, then move each control of the explorer with the
-  keyboard, the mouse or a selection, as a reader would. After each move the picture must change,
-  and no error output may appear anywhere in the notebook.
+  keyboard, the mouse or a selection, as a reader would. After each move the picture (the pixels
+  of the dashboard's canvas) must change, and no error output may appear anywhere in the notebook.
 
 Exit status 1 and one line per problem if anything fails. Requirements: requirements-lab.txt
 (installed by scripts/lab.sh) and /usr/bin/chromium. Run by .ci/run; its self-test is
@@ -174,15 +174,25 @@ def run_all(page) -> None:
     }""", timeout=180_000)
 
 
+# A hash of the explorer canvas's pixels ('' while nothing is drawn): "the picture changed" means
+# the pixels changed, not only that a draw ran.
+PIXELS = """b => { const c = b.querySelector('.grubptt-dashboard canvas');
+    if (!c || !c.width || !(+c.closest('.grubptt-dashboard').dataset.draws > 0)) return '';
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let h = 2166136261;
+    for (let i = 0; i < d.length; i += 4)
+        h = Math.imul(h ^ (d[i] | d[i + 1] << 8 | d[i + 2] << 16), 16777619);
+    return `${c.width}x${c.height}:${(h >>> 0).toString(16)}`; }"""
+
+
 def picture(page, box) -> str:
-    """The src of the explorer's picture (a new blob: URL for every new PNG), once it has loaded."""
-    return box.evaluate("""b => { const i = b.querySelector('.widget-image');
-        return i && i.complete && i.naturalWidth > 0 ? i.src : ''; }""")
+    """A fingerprint of the pixels the explorer's canvas shows ('' before its first drawing)."""
+    return box.evaluate(PIXELS)
 
 
 def explorer_box(page):
     box = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output .widget-vbox").filter(
-        has=page.locator(".widget-image")).first
+        has=page.locator(".grubptt-dashboard canvas")).first
     box.wait_for(timeout=60_000)
     return box
 
@@ -223,9 +233,7 @@ def check_explore(page, lab: Lab, path: Path, screenshot: Path | None = None) ->
     open_notebook(page, lab, name)
     run_all(page)
     box = explorer_box(page)
-    page.wait_for_function("b => { const i = b.querySelector('.widget-image');"
-                           " return i && i.naturalWidth > 0; }",
-                           arg=box.element_handle(), timeout=60_000)
+    page.wait_for_function(f"b => ({PIXELS})(b) !== ''", arg=box.element_handle(), timeout=60_000)
     box.scroll_into_view_if_needed()
     problems += [f"{name}: error output after running all cells: {e!r}" for e in error_outputs(page)]
     for control in EXPLORE_MOVES:
@@ -236,9 +244,8 @@ def check_explore(page, lab: Lab, path: Path, screenshot: Path | None = None) ->
             problems.append(f"{name}: could not move control {control!r}: {e}")
             continue
         try:
-            page.wait_for_function("([b, old]) => { const i = b.querySelector('.widget-image');"
-                                   " return i && i.complete && i.naturalWidth > 0 && i.src !== old; }",
-                                   arg=[box.element_handle(), before], timeout=30_000)
+            changed = f"([b, old]) => {{ const now = ({PIXELS})(b); return now && now !== old; }}"
+            page.wait_for_function(changed, arg=[box.element_handle(), before], timeout=30_000)
         except Exception:                               # noqa: BLE001
             problems.append(f"{name}: moving {control!r} did not change the picture")
         errors = error_outputs(page)

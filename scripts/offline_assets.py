@@ -20,6 +20,7 @@ the build (`scripts/explorer_data.py`) into `_static/offline/grubptt/explorer-da
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 from pathlib import Path
 
@@ -38,6 +39,19 @@ NODE_MODULES = ROOT / "node_modules"
 # must point into it.
 VENDOR_DIR = "offline"
 
+
+def _anywidget_amd() -> Path:
+    """anywidget's front end as an AMD module (the build it ships for the classic notebook).
+
+    The Explore chapter's live explorer is an anywidget (grubptt.widget); the book's widget manager
+    loads it with RequireJS (path set in widgets_offline.js) instead of from a CDN.
+    """
+    spec = importlib.util.find_spec("anywidget")
+    if spec is None or spec.origin is None:
+        return ROOT / "anywidget-not-installed (pip install -r requirements.lock)"
+    return Path(spec.origin).parent / "nbextension" / "index.js"
+
+
 # (source inside node_modules or the repo, destination below _static/offline/).  MathJax loads its
 # TeX extensions, fonts and accessibility modules lazily, relative to its own URL, so the
 # component tree next to `tex-chtml.js` is copied as well (not the other prebuilt bundles).
@@ -54,7 +68,10 @@ ASSETS: tuple[tuple[Path, str], ...] = (
     # embed-amd.js finds its icon fonts next to itself.
     (NODE_MODULES / "@jupyter-widgets/html-manager/dist", "html-manager"),
     (HERE / "widgets_offline.js", "grubptt/widgets_offline.js"),
+    (_anywidget_amd(), "anywidget/index.js"),
     (ROOT / "web" / "grubptt.js", "grubptt/grubptt.js"),
+    # The dashboard's drawing, shared with the live widget (grubptt package data): before explorer.js.
+    (ROOT / "src" / "grubptt" / "js" / "dashboard.js", "grubptt/dashboard.js"),
     (ROOT / "web" / "explorer.js", "grubptt/explorer.js"),
     # Started by explorer.js as a Web Worker (not a page script): the second core's share.
     (ROOT / "web" / "explorer_worker.js", "grubptt/explorer_worker.js"),
@@ -62,7 +79,8 @@ ASSETS: tuple[tuple[Path, str], ...] = (
 
 # Pages (Sphinx docnames) that get the in-browser engine and the static explorer, and the scripts.
 EXPLORER_PAGES = ("book/10_explore",)
-EXPLORER_JS = (f"{VENDOR_DIR}/grubptt/grubptt.js", f"{VENDOR_DIR}/grubptt/explorer.js")
+EXPLORER_JS = (f"{VENDOR_DIR}/grubptt/grubptt.js", f"{VENDOR_DIR}/grubptt/dashboard.js",
+               f"{VENDOR_DIR}/grubptt/explorer.js")
 EXPLORER_DATA = "grubptt/explorer-data"          # below _static/offline/
 
 # Source maps are debugging aids only and would double the size of the published book.

@@ -27,6 +27,9 @@
       paths: {
         "@jupyter-widgets/html-manager/dist": managerDir,
         "@jupyter-widgets": managerDir,
+        // The live explorer's canvas is an anywidget: its front end, served with the book (else the
+        // manager would fetch it from a CDN).
+        anywidget: new URL("../anywidget/index", script.src).href,
       },
     });
   }

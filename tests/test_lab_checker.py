@@ -55,7 +55,7 @@ def broken(*args, **kwargs):
     raise RuntimeError("this update breaks on purpose")
 
 
-ui.dashboard.update = broken
+ui.canvas.show = broken
 ui"""
 
 

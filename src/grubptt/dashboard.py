@@ -2,8 +2,8 @@
 
 - :class:`Setting` and :func:`compute`: the numbers (from :mod:`grubptt.analysis`), cached per
   model so that a control change recomputes only what it affects.
-- :class:`Dashboard`: the four panels of :mod:`grubptt.plots` on one persistent figure, redrawn
-  fast enough for a live widget (:mod:`grubptt.fastdraw` says why that needs help).
+- :func:`draw_dashboard`: the four panels as one matplotlib figure (the live widget draws them in
+  the browser instead: :mod:`grubptt.widget`).
 
 Chapter: ``book/10_explore.ipynb``.
 """
@@ -20,15 +20,12 @@ from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator, NullLocator
 
 from . import analysis, forward, rnn_forward
 from .activations import OUTPUTS
-from .fastdraw import Stamp, Ticks, log_ticks, png_rgb, power_label
-from .plots import FLOOR, MODEL_COLORS, DhPanel, GainPanel, SVPanel, TermsPanel
+from .plots import MODEL_COLORS, plot_dh_norms, plot_last_gain, plot_singular_values, plot_term_norms
 
-__all__ = ["Setting", "compute", "clear_cache", "one_blas_thread", "Dashboard", "draw_dashboard",
-           "render_png"]
+__all__ = ["Setting", "compute", "clear_cache", "one_blas_thread", "draw_dashboard", "render_png"]
 
 
 @dataclass(frozen=True)
@@ -163,131 +160,31 @@ def compute(s: Setting, *, max_jacobians: int = 40) -> dict[str, analysis.Gradie
     return flows
 
 
-class Dashboard:
-    """The four panels of :mod:`grubptt.plots` on one persistent figure, updated in place.
+def draw_dashboard(flows: dict[str, analysis.GradientFlow], model: str = "GRU",
+                   figsize: tuple[float, float] = (11.0, 6.4)) -> Figure:
+    """The four panels of the explorer as one matplotlib figure (the widget's picture before it runs).
 
-    Re-creating four log-scale axes, or letting matplotlib lay out their tick labels, costs
-    several hundred ms per update; here the panels move their lines' data, tick labels come
-    from :class:`grubptt.fastdraw.Ticks`, and :meth:`png` redraws only what changed (blitting):
-    frames, titles, axis labels and legends are drawn once per model and reused as pixels.
+    ``flows`` as :func:`compute` gives them; ``model`` is shown in the ‖dh‖, terms and Jacobian
+    panels, every flow in the distance panel.  Drawn by the :mod:`grubptt.plots` functions of the
+    static figures; the live widget draws the same panels in the browser (``js/dashboard.js``).
     """
-
-    def __init__(self, figsize: tuple[float, float] = (11.0, 6.4), dpi: float = 80):
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-        if isinstance(dpi, bool) or not isinstance(dpi, (int, float)) or not 10 <= dpi <= 600:
-            raise ValueError(f"dpi must be a number in 10..600, got {dpi!r}")
-        self.fig = Figure(figsize=figsize, dpi=dpi)
-        self.canvas = FigureCanvasAgg(self.fig)
-        self._backgrounds: dict[str, object] = {}          # per model: pixels of everything static
-        self.fig.subplots_adjust(left=0.1, right=0.87, top=0.89, bottom=0.1, hspace=0.55, wspace=0.55)
-        self.axes = a = self.fig.subplots(2, 2)
-        self.panels = (DhPanel(a[0, 0]), TermsPanel(a[0, 1]), GainPanel(a[1, 0]), SVPanel(a[1, 1]))
-        self.ticks = []
-        for ax in a.flat:
-            for axis in (ax.xaxis, ax.yaxis):              # keep the axis label, drop matplotlib's ticks
-                axis.set_major_locator(NullLocator())
-                axis.set_minor_locator(NullLocator())
-            ax.xaxis.set_label_coords(0.5, -0.17)
-            ax.yaxis.set_label_coords(-0.19, 0.5)
-            ax.title.set_fontsize("medium")
-            self.ticks.append((Ticks(ax, "x", 9.5), Ticks(ax, "y", 9.5)))
-        for panel in self.panels:                          # the floor note, pasted instead of laid out
-            note = panel.note
-            panel.note = Stamp(panel.ax, note.get_text(), (1.03, FLOOR), note.get_transform(), 7.5)
-            panel.note.set_visible(False)
-            note.remove()
-        self.suptitle = self.fig.suptitle("", fontsize="large")
-        self._model = None
-
-    # Names the tests and readers use for the lines of each panel.
-    @property
-    def dh(self):
-        return self.panels[0].lines[self._model]
-
-    @property
-    def terms(self):
-        return self.panels[1].lines
-
-    @property
-    def gain(self):
-        return self.panels[2].lines
-
-    @property
-    def sv(self):
-        return [self.panels[3].lines[k] for k in ("largest", "median", "smallest")]
-
-    def update(self, flows: dict[str, analysis.GradientFlow], model: str = "GRU") -> Figure:
-        """Show ``flows[model]`` in the dh, terms and Jacobian panels, every flow's gain in the third."""
-        if model not in flows:
-            raise ValueError(f"model must be one of {list(flows)}, got {model!r}")
-        f = flows[model]
-        dh, terms, gain, sv = self.panels
-        dh.show(f, key=model)
-        dh.hide_except([model])
-        terms.show(f)
-        gain.show(list(flows.values()))
-        sv.show(f)
-        self._model = model
-        x_locator = MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10], integer=True)
-        for panel, (xt, yt) in zip(self.panels, self.ticks, strict=True):
-            (x0, x1), (y0, y1) = panel.data_limits()
-            panel.ax.set_xlim(x0, x1)
-            v = x_locator.tick_values(x0, x1)
-            v = v[(v >= x0) & (v <= x1)]
-            xt.set_ticks(v, [f"{x:g}" for x in v])
-            panel.ax.set_ylim(y0, y1)
-            v = log_ticks(y0, y1)
-            yt.set_ticks(v, [power_label(y) for y in v])
-        self.suptitle.set_text(f"T = {f.T}")
-        return self.fig
-
-    def _dynamic(self):
-        """The artists that change with every update, in drawing (z) order."""
-        for panel, ticks in zip(self.panels, self.ticks, strict=True):
-            yield from (a for a in panel.dynamic() if a.get_visible())
-            yield from ticks
-        yield self.suptitle
-
-    def redraw(self) -> None:
-        """Bring the canvas up to date, drawing only what updates change (see :meth:`png`)."""
-        dynamic = list(self._dynamic())
-        for a in dynamic:
-            a.set_animated(True)                     # a full draw now skips them: the background
-        try:
-            saved = self._backgrounds.get(self._model)
-            if saved is None:
-                self.canvas.draw()
-                saved = self._backgrounds[self._model] = self.canvas.copy_from_bbox(self.fig.bbox)
-            else:
-                self.canvas.restore_region(saved)
-            renderer = self.canvas.get_renderer()
-            for a in dynamic:
-                a.draw(renderer)
-        finally:
-            for a in dynamic:
-                a.set_animated(False)
-
-    def png(self, *, fast: bool = True) -> bytes:
-        """PNG of the current state at the figure's dpi, redrawing only what updates change.
-
-        Gives the same picture as :func:`render_png` of the figure (tested).  ``fast``: light
-        compression (the widget's frames are shown once; the static slider's are stored).
-        """
-        self.redraw()
-        return png_rgb(np.asarray(self.canvas.buffer_rgba()), level=1 if fast else 6)
-
-
-def draw_dashboard(flows: dict[str, analysis.GradientFlow], model: str = "GRU") -> Figure:
-    """A new :class:`Dashboard` figure showing ``flows`` (for one-off use; the widget reuses one)."""
-    return Dashboard().update(flows, model)
+    if model not in flows:
+        raise ValueError(f"model must be one of {list(flows)}, got {model!r}")
+    fig = Figure(figsize=figsize, layout="constrained")
+    a = fig.subplots(2, 2)
+    f = flows[model]
+    plot_dh_norms(f, a[0, 0])
+    plot_term_norms(f, a[0, 1])
+    plot_last_gain(list(flows.values()), a[1, 0])
+    plot_singular_values(f, a[1, 1])
+    fig.suptitle(f"T = {f.T}")
+    return fig
 
 
 def render_png(fig: Figure, dpi: float = 72, *, fast: bool = False) -> bytes:
     """The figure as PNG bytes (Agg), without pyplot, so nothing else gets displayed.
 
-    ``fast``: light zlib compression (the widget's frames are shown once, speed matters;
-    the static slider's are stored in the page, size matters).
+    ``fast``: light zlib compression (speed over size).
     """
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 1} if fast else None)

@@ -2,8 +2,8 @@
 
 Each plot is a *panel*: a small object that owns its artists on one matplotlib ``Axes`` and
 moves their data on :meth:`~_Panel.show`.  ``plot_*`` draw one panel once (chapters 8, 10-12);
-:class:`grubptt.dashboard.Dashboard` keeps four panels and calls ``show`` on every control change,
-so the widget and the static figures are drawn by the same code.
+:func:`grubptt.dashboard.draw_dashboard` puts the four on one figure.  (The live widget and the
+static explorer draw them in the browser, with ``js/dashboard.js``.)
 
 Log axes: values that underflow float64 (below ``FLOOR`` ≈ 2.2·10⁻³⁰⁸, or exactly 0) are drawn
 on a dotted floor line with a note, instead of silently ending the curve.
