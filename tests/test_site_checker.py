@@ -166,10 +166,12 @@ ENGINE_BREAKS = {
     "nofallback": ("explorer.js", "if (!worker) { runHere(entry); return; }", "if (!worker) return;"),
 }
 WEB_FILES = ("grubptt.js", "explorer.js", "explorer_worker.js")
+DASHBOARD_JS = ROOT / "src" / "grubptt" / "js" / "dashboard.js"   # the panels, shared with the widget
 
 
 def _explorer_page(folder: str, *, explorer: bool = True) -> str:
     head = (f'<script defer src="../_static/offline/{folder}/grubptt.js"></script>\n'
+            f'<script defer src="../_static/offline/{folder}/dashboard.js"></script>\n'
             f'<script defer src="../_static/offline/{folder}/explorer.js"></script>')
     div = ('<div class="grubptt-explorer" data-t="200" data-h="32" data-seed="0" data-radius="1" '
            'data-bz="-2">The in-browser explorer runs on the web page.</div>') if explorer else ""
@@ -185,10 +187,12 @@ def _write_engine_copies(offline: Path) -> None:
     data.write(good / "explorer-data", seeds=(0, 1, 3), hidden_sizes=(8, 16, 32, 64))
     for name in WEB_FILES:
         (good / name).write_text((ROOT / "web" / name).read_text())
+    (good / "dashboard.js").write_text(DASHBOARD_JS.read_text())
     for folder, (name, old, new) in ENGINE_BREAKS.items():
         broken = offline / f"grubptt-{folder}"
         broken.mkdir()
         (broken / "explorer-data").symlink_to(good / "explorer-data", target_is_directory=True)
+        (broken / "dashboard.js").write_text(DASHBOARD_JS.read_text())
         for other in WEB_FILES:
             (broken / other).write_text(_mutated(ROOT / "web" / other, old, new) if other == name
                                         else (ROOT / "web" / other).read_text())
