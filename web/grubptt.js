@@ -82,12 +82,11 @@
       }
       out[o + j] = s0; out[o + j + 1] = s1; out[o + j + 2] = s2; out[o + j + 3] = s3;
     }
-    for (; j < rows; j++) out[o + j] = dot(M, mo + j * cols, v, vo, cols);
-  }
-
-  // out (cols) = v (rows) · M (rows × cols), given MT = Mᵀ: out_j = Σ_k v_k M_kj = Mᵀ row j · v.
-  function vecMat(out, o, v, vo, MT, rows, cols) {
-    matVec(out, o, MT, 0, cols, rows, v, vo);
+    for (; j < rows; j++) {                            // the last rows mod 4: the same sum, in the same order
+      let s = 0.0;
+      for (let i = 0; i < cols; i++) s += M[mo + j * cols + i] * v[vo + i];
+      out[o + j] = s;
+    }
   }
 
   // out (rows) = v (cols) · Mᵀ, i.e. out_k = Σ_j v_j M_kj = M row k · v: backward through "· M".
@@ -105,10 +104,50 @@
         p._T.UzUr = new Float64Array(2 * p.H * p.H);
         p._T.UzUr.set(p._T.Uz, 0);
         p._T.UzUr.set(p._T.Ur, p.H * p.H);
+        p._T.UzUrRows = transpose(p._T.UzUr, 2 * p.H, p.H);   // [Uz | Ur] itself (H × 2H), for the kernels
       }
       p._T.V = transpose(p.V, p.H, p.O);
     }
     return p._T;
+  }
+
+  // The WebAssembly SIMD kernels (web/kernels.js, from web/kernels.wat) once they loaded, else null.
+  function kernels() {
+    const K = root.grubpttKernels;
+    return K && K.ready && !K.disabled ? K : null;
+  }
+
+  /**
+   * The per-step vectors of one recurrence loop and the products out = v M it takes, where M is
+   * one of `mats`: name → [M (rows × n, row-major), Mᵀ, rows, n].  Returns {v: {name: vector},
+   * mul(out, v, name), mul2(out1, out2, v1, v2, name)} (mul2: two vectors through one M).
+   * With the WebAssembly kernels the vectors are views of their memory and M is copied there
+   * once per loop; else the products are matVec / matVec2 on Mᵀ.  Both give the same bits: every
+   * out_j = Σ_k v_k M_kj adds the same products in the same order (k = 0, 1, ...).
+   * One loop at a time: the next `products` reuses the kernels' memory.
+   */
+  function products(mats, vectors) {
+    const names = Object.keys(vectors), K = kernels();
+    if (!K) {
+      const v = {};
+      for (const k of names) v[k] = new Float64Array(vectors[k]);
+      return {
+        v,
+        mul: (out, a, m) => { const [, MT, rows, n] = mats[m]; matVec(out, 0, MT, 0, n, rows, a, 0); },
+        mul2: (out1, out2, a, b, m) => { const [, MT, rows, n] = mats[m]; matVec2(out1, out2, MT, n, rows, a, b); },
+      };
+    }
+    const matNames = Object.keys(mats);
+    const at = K.arena([...matNames.map((m) => mats[m][0].length), ...names.map((k) => vectors[k])]);
+    const f = K.f64, off = {}, v = {};
+    matNames.forEach((m, i) => { off[m] = at[i]; f.set(mats[m][0], at[i]); });
+    names.forEach((k, i) => { const o = at[matNames.length + i]; v[k] = f.subarray(o, o + vectors[k]); });
+    const e = (a) => a.byteOffset / 8;                   // a vector's offset in the kernels' memory
+    return {
+      v,
+      mul: (out, a, m) => K.vecmat(e(out), e(a), off[m], mats[m][2], mats[m][3]),
+      mul2: (out1, out2, a, b, m) => K.vecmat2(e(out1), e(out2), e(a), e(b), off[m], mats[m][2], mats[m][3]),
+    };
   }
 
   // Arrays the Explore measurements only read on the way (grad_dense, dh, the terms: ~4 MB at
@@ -151,8 +190,10 @@
     const { D, H } = p;
     const PT = transposed(p);
     const { z, r, hh, h } = cache;
-    const rh = new Float64Array(H);                      // r ⊙ h^(t−1), the input of U
-    const xa = new Float64Array(3 * H), zr = new Float64Array(2 * H), uh = new Float64Array(H);
+    const P = products({ UzUr: [PT.UzUrRows, PT.UzUr, H, 2 * H], U: [p.U, PT.U, H, H] },
+                       { hp: H, zr: 2 * H, rh: H, uh: H });
+    const { hp: hv, zr, rh, uh } = P.v;                  // h^(t−1), h^(t−1) [Uz | Ur], r ⊙ h^(t−1), (r ⊙ h^(t−1)) U
+    const xa = new Float64Array(3 * H);
     const { Wz, Wr, W, bz, br, b } = p;
     for (let t = from; t < to; t++) {
       const o = t * H, hp = t * H, hn = (t + 1) * H;          // h row t = h^(t−1), row t+1 = h^(t)
@@ -167,7 +208,8 @@
           xa[2 * H + j] += xi * W[w + j];
         }
       }
-      vecMat(zr, 0, h, hp, PT.UzUr, H, 2 * H);         // h^(t−1) [Uz | Ur]
+      for (let j = 0; j < H; j++) hv[j] = h[hp + j];
+      P.mul(zr, hv, "UzUr");                             // h^(t−1) [Uz | Ur]
       for (let j = 0; j < H; j++) {
         const a_z = xa[j] + zr[j];                       // a_z = x Wz + h^(t−1) Uz + bz
         const a_r = xa[H + j] + zr[H + j];               // a_r = x Wr + h^(t−1) Ur + br
@@ -175,7 +217,7 @@
         r[o + j] = sigmoid(a_r);                         // r = σ(a_r)
         rh[j] = r[o + j] * h[hp + j];
       }
-      vecMat(uh, 0, rh, 0, PT.U, H, H);                  // (r ⊙ h^(t−1)) U
+      P.mul(uh, rh, "U");                                // (r ⊙ h^(t−1)) U
       for (let j = 0; j < H; j++) {
         const hhj = Math.tanh(xa[2 * H + j] + uh[j]);        // ĥ = tanh(a_h), a_h = x W + (r ⊙ h^(t−1)) U + b
         hh[o + j] = hhj;
@@ -211,10 +253,12 @@
   function rnnSteps(p, x, cache, from, to) {
     const { D, H } = p;
     const PT = transposed(p), h = cache.h;
-    const hu = new Float64Array(H);
+    const P = products({ U: [p.U, PT.U, H, H] }, { hp: H, hu: H });
+    const { hp, hu } = P.v;                              // h^(t−1), h^(t−1) U
     for (let t = from; t < to; t++) {
       const hn = (t + 1) * H;
-      vecMat(hu, 0, h, t * H, PT.U, H, H);               // h^(t−1) U
+      for (let j = 0; j < H; j++) hp[j] = h[t * H + j];
+      P.mul(hu, hp, "U");                                // h^(t−1) U
       for (let j = 0; j < H; j++) {                      // h^(t) = tanh(x W + h^(t−1) U + b)
         h[hn + j] = Math.tanh(dot(x, t * D, PT.W, j * D, D) + hu[j] + p.b[j]);
       }
@@ -268,18 +312,18 @@
   function gruBptt(p, cache, gd, split, gd2, work) {
     const H = p.H, T1 = cache.T + 1;
     const { z, r, hh, h } = cache;
-    const Uz = p.Uz, Ur = p.Ur, U = p.U;
+    const PT = transposed(p);
     const two = gd2 !== undefined;
     const dh = scratch(work, "dh", T1 * H), dh0 = new Float64Array(H);
     const dh2 = two ? scratch(work, "dh2", T1 * H) : null, dh20 = two ? new Float64Array(H) : null;
     // The four recurrent terms as plain locals (a property lookup per entry cost more than the sums).
     const tUpd = split ? scratch(work, "update_gate", T1 * H) : null, tCand = split ? scratch(work, "candidate", T1 * H) : null;
     const tRes = split ? scratch(work, "reset_gate", T1 * H) : null, tCarry = split ? scratch(work, "carry", T1 * H) : null;
-    // Per-step vectors of signal 1 and signal 2, allocated once.
-    const d_az = new Float64Array(H), d_ar = new Float64Array(H), d_ah = new Float64Array(H);
-    const g = new Float64Array(H), upd = new Float64Array(H), res = new Float64Array(H);
-    const d_az2 = new Float64Array(H), d_ar2 = new Float64Array(H), d_ah2 = new Float64Array(H);
-    const g2 = new Float64Array(H), upd2 = new Float64Array(H), res2 = new Float64Array(H);
+    // Per-step vectors of signal 1 and signal 2, allocated once; the products v Mᵀ (M = U, Uz, Ur).
+    const names = ["d_az", "d_ar", "d_ah", "g", "upd", "res", "d_az2", "d_ar2", "d_ah2", "g2", "upd2", "res2"];
+    const P = products({ U: [PT.U, p.U, H, H], Uz: [PT.Uz, p.Uz, H, H], Ur: [PT.Ur, p.Ur, H, H] },
+                       Object.fromEntries(names.map((k) => [k, H])));
+    const { d_az, d_ar, d_ah, g, upd, res, d_az2, d_ar2, d_ah2, g2, upd2, res2 } = P.v;
     const last = (T1 - 1) * H;
     for (let j = 0; j < H; j++) dh[last + j] = gd[last + j];          // dh^(T) = grad_dense^(T)
     if (two) for (let j = 0; j < H; j++) dh2[last + j] = gd2[last + j];
@@ -294,18 +338,18 @@
         d_az[j] = dh[o + j] * az;                                       // δ ⊙ (ĥ − h) ⊙ σ'(a_z)
         if (two) { d_ah2[j] = dh2[o + j] * ah; d_az2[j] = dh2[o + j] * az; }
       }
-      if (two) matVec2(g, g2, U, H, H, d_ah, d_ah2); else matVec(g, 0, U, 0, H, H, d_ah, 0);   // (δ ⊙ z ⊙ tanh'(a_h)) Uᵀ
+      if (two) P.mul2(g, g2, d_ah, d_ah2, "U"); else P.mul(g, d_ah, "U");    // (δ ⊙ z ⊙ tanh'(a_h)) Uᵀ
       for (let j = 0; j < H; j++) {
         const rj = r[o + j], br = h[o + j] * rj * (1.0 - rj);           // h ⊙ σ'(a_r)
         d_ar[j] = g[j] * br;
         if (two) d_ar2[j] = g2[j] * br;
       }
       if (two) {
-        matVec2(upd, upd2, Uz, H, H, d_az, d_az2);                      // update_gate
-        matVec2(res, res2, Ur, H, H, d_ar, d_ar2);                      // reset_gate
+        P.mul2(upd, upd2, d_az, d_az2, "Uz");                           // update_gate
+        P.mul2(res, res2, d_ar, d_ar2, "Ur");                           // reset_gate
       } else {
-        matVec(upd, 0, Uz, 0, H, H, d_az, 0);
-        matVec(res, 0, Ur, 0, H, H, d_ar, 0);
+        P.mul(upd, d_az, "Uz");
+        P.mul(res, d_ar, "Ur");
       }
       const d = s > 0 ? (s - 1) * H : 0, out = s > 0 ? dh : dh0, out2 = s > 0 ? dh2 : dh20;
       for (let j = 0; j < H; j++) {
@@ -337,17 +381,22 @@
       out1[j] = a0; out1[j + 1] = a1; out1[j + 2] = a2; out1[j + 3] = a3;
       out2[j] = b0; out2[j + 1] = b1; out2[j + 2] = b2; out2[j + 3] = b3;
     }
-    for (; j < rows; j++) { out1[j] = dot(M, j * cols, v1, 0, cols); out2[j] = dot(M, j * cols, v2, 0, cols); }
+    for (; j < rows; j++) {                            // the last rows mod 4, as matVec's
+      let a = 0.0, b = 0.0;
+      for (let i = 0; i < cols; i++) { a += M[j * cols + i] * v1[i]; b += M[j * cols + i] * v2[i]; }
+      out1[j] = a; out2[j] = b;
+    }
   }
 
   /** SimpleRNN BPTT: dh^(t) = grad_dense^(t) + (dh^(t+1) ⊙ tanh'(a^(t+1))) Uᵀ; terms: "recurrent". */
   function rnnBptt(p, cache, gd, split, gd2, work) {
-    const H = p.H, T1 = cache.T + 1, h = cache.h, U = p.U;
+    const H = p.H, T1 = cache.T + 1, h = cache.h;
     const dh = scratch(work, "dh", T1 * H), dh0 = new Float64Array(H);
     const rec = split ? scratch(work, "recurrent", T1 * H) : null;
     const two = gd2 !== undefined;
     const dh2 = two ? scratch(work, "dh2", T1 * H) : null, dh20 = two ? new Float64Array(H) : null;
-    const da = new Float64Array(H), back = new Float64Array(H), da2 = new Float64Array(H), back2 = new Float64Array(H);
+    const P = products({ U: [transposed(p).U, p.U, H, H] }, { da: H, back: H, da2: H, back2: H });
+    const { da, back, da2, back2 } = P.v;
     const last = (T1 - 1) * H;
     for (let j = 0; j < H; j++) dh[last + j] = gd[last + j];
     if (two) for (let j = 0; j < H; j++) dh2[last + j] = gd2[last + j];
@@ -357,7 +406,7 @@
         da[j] = dh[s * H + j] * dt;                                     // dh^(s) ⊙ tanh'(a^(s))
         if (two) da2[j] = dh2[s * H + j] * dt;
       }
-      if (two) matVec2(back, back2, U, H, H, da, da2); else matVec(back, 0, U, 0, H, H, da, 0);   // (...) Uᵀ
+      if (two) P.mul2(back, back2, da, da2, "U"); else P.mul(back, da, "U");   // (...) Uᵀ
       if (s === 0) { dh0.set(back); if (two) dh20.set(back2); break; }
       const d = (s - 1) * H;
       for (let j = 0; j < H; j++) {
@@ -387,7 +436,7 @@
       const rk = r[o + k], bk = h[hs + k] * rk * (1.0 - rk);           // b = h ⊙ σ'(a_r)
       for (let j = 0; j < H; j++) w[j * H + k] = UT[j * H + k] * bk;
     }
-    gemmABt(J, w, p.Ur, H);                                              // (Uᵀ diag(b)) Urᵀ
+    productABt(J, w, p.Ur, transposed(p).Ur, H);                         // (Uᵀ diag(b)) Urᵀ
     for (let j = 0; j < H; j++) {
       const zj = z[o + j], hhj = hh[o + j], hj = h[hs + j];
       const a = zj * (1.0 - hhj * hhj);                                  // a = z ⊙ tanh'(a_h)
@@ -399,6 +448,18 @@
       }
       J[Jj + j] += 1.0 - zj;                                             // + diag(1 − z)
     }
+  }
+
+  // C = A Bᵀ (BT = Bᵀ given): on the WebAssembly kernels, row j of C = (row j of A) Bᵀ, each entry
+  // the same sum over k in order as gemmABt's; else gemmABt.
+  function productABt(C, A, B, BT, n) {
+    const K = kernels();
+    if (!K) { gemmABt(C, A, B, n); return; }
+    const [a, bt, c] = K.arena([n * n, n * n, n * n]), mem = K.f64;
+    mem.set(A.subarray(0, n * n), a);
+    mem.set(BT, bt);
+    for (let j = 0; j < n; j++) K.vecmat(c + j * n, a + j * n, bt, n, n);
+    C.set(mem.subarray(c, c + n * n));
   }
 
   // C = A Bᵀ for n×n row-major A, B: C[j][i] = A row j · B row i, in 4×2 tiles (each load of A
@@ -420,7 +481,11 @@
       }
     }
     for (let j = 0; j < n; j++) {                      // the last rows and the odd last column, if any
-      for (let i = j < n4 ? n2 : 0; i < n; i++) C[j * n + i] = dot(A, j * n, B, i * n, n);
+      for (let i = j < n4 ? n2 : 0; i < n; i++) {
+        let s = 0.0;                                   // in order, as the tiles' sums
+        for (let k = 0; k < n; k++) s += A[j * n + k] * B[i * n + k];
+        C[j * n + i] = s;
+      }
     }
   }
 
@@ -445,7 +510,22 @@
    */
   function singularValues(A, n) {
     const d = new Float64Array(n), e = new Float64Array(Math.max(n - 1, 0));
-    const v = new Float64Array(n), w = new Float64Array(n), u = new Float64Array(n);
+    // The two passes over A per step: w = vᵀ A and the rank-2 update, on the WebAssembly kernels
+    // (A and the vectors copied into their memory) or on the loops below; the same bits.
+    let v, w, u, combine, update;
+    const K = kernels();
+    if (K) {
+      const [a, vo, wo, uo] = K.arena([n * n, n, n, n]), mem = K.f64;
+      mem.set(A.subarray(0, n * n), a);
+      A = mem.subarray(a, a + n * n);
+      v = mem.subarray(vo, vo + n); w = mem.subarray(wo, wo + n); u = mem.subarray(uo, uo + n);
+      combine = (c0) => K.colcomb(wo, a, n, vo, c0 - 1, n, c0);
+      update = (c0, f, g, wu) => K.rank2(a, n, c0, f, vo, wo, g, uo, wu);
+    } else {
+      v = new Float64Array(n); w = new Float64Array(n); u = new Float64Array(n);
+      combine = (c0) => columnCombination(w, A, n, v, c0 - 1, n, c0);
+      update = (c0, f, g, wu) => rank2Update(A, n, c0, f, v, w, g, u, wu);
+    }
     for (let k = 0; k < n; k++) {
       for (let i = k; i < n; i++) v[i] = A[i * n + k];
       let norm = norm2(v, k, n), f = 0.0;
@@ -458,7 +538,7 @@
       }
       if (k === n - 1) break;
       const c0 = k + 1, m = n - c0;
-      if (f !== 0.0) columnCombination(w, A, n, v, k, n, c0);   // w = vᵀ A (rows k.., columns c0..)
+      if (f !== 0.0) combine(c0);                         // w = vᵀ A (rows k.., columns c0..)
       else w.fill(0.0, c0, n);
       for (let j = c0; j < n; j++) u[j] = A[k * n + j] - f * v[k] * w[j];   // row k, left-reflected
       norm = norm2(u, c0, n);
@@ -471,7 +551,7 @@
         e[k] = alpha;
       }
       if (f === 0.0 && g === 0.0) continue;
-      rank2Update(A, n, c0, f, v, w, g, u, dot(w, c0, u, c0, m));
+      update(c0, f, g, dot(w, c0, u, c0, m));
     }
     bidiagonalSvd(d, e, n);
     const out = Array.from(d, Math.abs).sort((a, b) => b - a);
@@ -501,7 +581,11 @@
     }
     for (; i < n; i++) {
       const a = i * n, fv = f * v[i];
-      const s = g === 0.0 ? 0.0 : g * (dot(A, a + c0, u, c0, n - c0) - fv * wu);
+      let s = 0.0;                                     // A_i · u in order, as the four-row sums
+      if (g !== 0.0) {
+        for (let j = c0; j < n; j++) s += A[a + j] * u[j];
+        s = g * (s - fv * wu);
+      }
       for (let j = c0; j < n; j++) A[a + j] -= fv * w[j] + s * u[j];
     }
   }

@@ -1,0 +1,130 @@
+"""The Explore page's WebAssembly kernels (web/kernels.wat → web/kernels.js) against grubptt.js's loops.
+
+grubptt.js runs its matrix–vector products, step Jacobians and the two passes of its SVD on the
+kernels when they load, and on its own JavaScript loops otherwise. Both must give the same bits
+(each output is the same sum in the same order), and web/kernels.js must hold the bytes of
+web/kernels.wat as wabt compiles them. Run in Node.js (the book's npm tools); the browser check
+(scripts/check_site.py) compares the page's numbers with grubptt itself.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+WEB = ROOT / "web"
+NODE = shutil.which("node")
+
+# Loads kernels.js and grubptt.js from a folder, runs every computation the explorer and the page
+# API do at a few shapes (odd H, H not a multiple of 4, T = 0), once on the kernels and once on
+# the loops, and reports the entries whose bits differ.
+COMPARE_JS = r"""
+const dir = process.argv[2];
+require(dir + "/kernels.js");
+require(dir + "/grubptt.js");
+const G = globalThis.grubptt, K = globalThis.grubpttKernels;
+
+function uniform(seed) {                        // a small LCG: the same inputs for both runs
+  let s = seed >>> 0;
+  return () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 4294967296 - 0.5; };
+}
+function problem(H, D, O, T1, seed) {
+  const r = uniform(seed), M = (n, scale) => Float64Array.from({ length: n }, () => scale * r());
+  const u = 4 / Math.sqrt(H);
+  const p = { D, H, O, Wz: M(D * H, 1), Uz: M(H * H, u), bz: M(H, 2), Wr: M(D * H, 1), Ur: M(H * H, u),
+              br: M(H, 1), W: M(D * H, 1), U: M(H * H, u), b: M(H, 1), V: M(H * O, 1), c: M(O, 1) };
+  return { p, x: M(T1 * D, 2), Y: M(T1 * O, 2), h0: M(H, 1) };
+}
+function everything(shape) {
+  const [H, D, O, T1, seed] = shape;
+  const { p, x, Y, h0 } = problem(H, D, O, T1, seed);
+  const gru = G.gruForward(p, x, h0, "tanh"), rnn = G.rnnForward(p, x, null, "sigmoid");
+  const { gd } = G.lossAndGradDense(p, gru, Y);
+  const single = G.gruBptt(p, gru, gd, true);
+  const f = G.flowOf(p, gru, Y, 12, null, {}), fr = G.flowOf(p, rnn, Y, 12, null, {});
+  const A = Float64Array.from(p.Uz);
+  return {
+    "GRU states": [gru.h, gru.z, gru.r, gru.hh, gru.y], "SimpleRNN states": [rnn.h, rnn.y],
+    "GRU BPTT": [single.dh, single.dh0, ...Object.values(single.terms)],
+    "GRU flows": [f.dh_norm, f.last_gain, ...Object.values(f.term_norms)],
+    "GRU singular values": f.jac_sv,
+    "SimpleRNN flows": [fr.dh_norm, fr.last_gain, fr.term_norms.recurrent],
+    "SimpleRNN singular values": fr.jac_sv,
+    "singularValues(Uz)": [G.singularValues(A, H)],
+  };
+}
+const shapes = [[1, 1, 1, 1, 1], [3, 2, 1, 5, 2], [5, 4, 4, 30, 3], [8, 4, 4, 50, 4], [13, 3, 2, 40, 5],
+                [64, 4, 4, 120, 6], [128, 4, 4, 12, 7]];
+const out = { ready: K.ready, differ: {}, checked: 0 };
+for (const shape of shapes) {
+  K.disabled = true;
+  const plain = everything(shape);
+  K.disabled = false;
+  const fast = everything(shape);
+  for (const [name, arrays] of Object.entries(plain)) {
+    arrays.forEach((a, i) => {
+      for (let j = 0; j < a.length; j++) {
+        out.checked++;
+        if (!Object.is(a[j], fast[name][i][j])) {
+          const key = `H=${shape[0]} ${name}`;
+          out.differ[key] = (out.differ[key] || 0) + 1;
+        }
+      }
+    });
+  }
+}
+console.log(JSON.stringify(out));
+"""
+
+
+def _node_ready() -> None:
+    if NODE is None:
+        pytest.skip("node not found (scripts/setup.sh npm installs the book's JavaScript tools)")
+    if not (ROOT / "node_modules" / "wabt").exists():
+        pytest.skip("node_modules/wabt missing: run scripts/setup.sh npm")
+
+
+def _compare(folder: Path, tmp_path: Path) -> dict:
+    script = tmp_path / "compare_kernels.js"
+    script.write_text(COMPARE_JS)
+    run = subprocess.run([NODE, str(script), str(folder)], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout)
+
+
+def test_kernels_js_holds_the_compiled_wat() -> None:
+    """web/kernels.js's embedded bytes are web/kernels.wat compiled by the pinned wabt."""
+    _node_ready()
+    run = subprocess.run([NODE, str(WEB / "build_kernels.js"), "--check"], capture_output=True, text=True,
+                         timeout=120, cwd=ROOT)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_kernels_give_the_loops_bits(tmp_path: Path) -> None:
+    """Forward runs, BPTT, flows, step Jacobians and singular values: the same bits either way."""
+    _node_ready()
+    got = _compare(WEB, tmp_path)
+    assert got["ready"], "the WebAssembly kernels did not load in Node.js: nothing was compared"
+    assert got["checked"] > 100_000
+    assert not got["differ"], f"entries whose bits differ between the kernels and the loops: {got['differ']}"
+
+
+def test_comparison_sees_a_wrong_kernel(tmp_path: Path) -> None:
+    """The comparison fails when one kernel is wrong: the two signals of vecmat2 swapped."""
+    _node_ready()
+    broken = tmp_path / "web"
+    broken.mkdir()
+    (broken / "grubptt.js").write_text((WEB / "grubptt.js").read_text())
+    text = (WEB / "kernels.js").read_text()
+    old = "exports.vecmat2(8 * out1, 8 * out2, 8 * v1, 8 * v2,"
+    assert text.count(old) == 1
+    swapped = "exports.vecmat2(8 * out1, 8 * out2, 8 * v2, 8 * v1,"
+    (broken / "kernels.js").write_text(text.replace(old, swapped))
+    got = _compare(broken, tmp_path)
+    assert got["ready"]
+    assert any("GRU flows" in k for k in got["differ"]), got["differ"]
