@@ -155,7 +155,8 @@ def main() -> int:
             if not has_explorer:
                 print("explorer: not on this page (no .grubptt-explorer element); updates not timed")
             else:
-                print(f"explorer computes with: {page.evaluate('() => window.grubptt.explorer.mode')}")
+                print(f"explorer computes with: {page.evaluate('() => window.grubptt.explorer.mode')}; "
+                      f"kernels: {page.evaluate(cs.JS_KERNELS)}")
                 setting = {"T": 1000, "H": 64, "seed": 0, "radius": 1.0, "bz": -2.0, "output": "identity",
                            "model": "GRU"}
                 for seed in range(10):                       # fetch the data first: loading is not timed

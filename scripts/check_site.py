@@ -470,12 +470,42 @@ JS_BAD_INPUT = """
 """
 
 
+# Which code computes: web/kernels.js's WebAssembly kernels when they loaded, else grubptt.js's loops.
+JS_KERNELS = """() => { const K = window.grubpttKernels;
+  if (!K) return "plain JavaScript (web/kernels.js not loaded)";
+  if (K.error) return "failed: " + K.error;
+  return K.ready ? "WebAssembly SIMD" : "plain JavaScript (kernels not compiled yet)"; }"""
+
+# The same problems with the kernels switched off: grubptt.js's loops must give the same bits.
+JS_BPTT_PLAIN = """
+(problems) => {
+  const K = window.grubpttKernels;
+  K.disabled = true;
+  try {
+    return problems.map(p => {
+      const r = window.grubptt.bptt(p);
+      return {loss: r.loss, dh: r.dh, dh0: r.dh0, ...r.terms};
+    });
+  } finally { K.disabled = false; }
+}
+"""
+
+
 def _check_engine(page, res: PageResult) -> int:
     """window.grubptt.bptt against grubptt on random problems; returns 1 if the page has the engine."""
     if not page.evaluate("() => !!(window.grubptt && window.grubptt.bptt)"):
         return 0
     cases = engine_problems()
+    kernels = page.evaluate(JS_KERNELS)
+    res.notes.append(f"engine computes with: {kernels}")
+    if kernels.startswith("failed"):
+        res.fail(f"engine: the WebAssembly kernels (web/kernels.js) did not load: {kernels}")
     got = page.evaluate(JS_BPTT, [problem for _, problem, _ in cases])
+    if kernels == "WebAssembly SIMD":
+        plain = page.evaluate(JS_BPTT_PLAIN, [problem for _, problem, _ in cases])
+        if plain != got:
+            res.fail("engine: bptt on the WebAssembly kernels differs from grubptt.js's plain loops "
+                     "(they must give the same bits)")
     worst = dict.fromkeys(ENGINE_QUANTITIES, 0.0)
     for (shape, _, want), have in zip(cases, got, strict=True):
         for q in ENGINE_QUANTITIES:

@@ -164,13 +164,17 @@ ENGINE_BREAKS = {
                " if (result && result.length) result[0] *= 1 + 1e-9;"),
     # Without workers the jobs are never run: the page waits for ever (nothing drawn).
     "nofallback": ("explorer.js", "if (!worker) { runHere(entry); return; }", "if (!worker) return;"),
+    # A wrong WebAssembly kernel: the two error signals of the explorer's BPTT swapped.
+    "kernels": ("kernels.js", "exports.vecmat2(8 * out1, 8 * out2, 8 * v1, 8 * v2,",
+                "exports.vecmat2(8 * out1, 8 * out2, 8 * v2, 8 * v1,"),
 }
-WEB_FILES = ("grubptt.js", "explorer.js", "explorer_worker.js")
+WEB_FILES = ("kernels.js", "grubptt.js", "explorer.js", "explorer_worker.js")
 DASHBOARD_JS = ROOT / "src" / "grubptt" / "js" / "dashboard.js"   # the panels, shared with the widget
 
 
 def _explorer_page(folder: str, *, explorer: bool = True) -> str:
-    head = (f'<script defer src="../_static/offline/{folder}/grubptt.js"></script>\n'
+    head = (f'<script defer src="../_static/offline/{folder}/kernels.js"></script>\n'
+            f'<script defer src="../_static/offline/{folder}/grubptt.js"></script>\n'
             f'<script defer src="../_static/offline/{folder}/dashboard.js"></script>\n'
             f'<script defer src="../_static/offline/{folder}/explorer.js"></script>')
     div = ('<div class="grubptt-explorer" data-t="200" data-h="32" data-seed="0" data-radius="1" '
@@ -279,6 +283,7 @@ def site_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "book/explorer_drift.html": _explorer_page("grubptt-drift"),
         "book/explorer_worker.html": _explorer_page("grubptt-worker"),
         "book/explorer_nofallback.html": _explorer_page("grubptt-nofallback"),
+        "book/explorer_kernels.html": _explorer_page("grubptt-kernels"),
     }
     head, body, model_id = _widget_snippet()
     pages["book/widgets.html"] = _page("Widgets", "<p>Math $x$ nearby: " + body, depth=1, head=head).replace(
@@ -321,6 +326,8 @@ def test_good_pages_pass(site_report):
     notes = " ".join(explorer.notes)
     for q in check_site.ENGINE_QUANTITIES:
         assert f" {q} " in notes.split("engine agreement")[1], notes
+    # The engine ran on the WebAssembly kernels, compared with grubptt and with its own loops.
+    assert "engine computes with: WebAssembly SIMD" in notes, notes
     # The explorer's numbers were compared with its worker and again with workers removed.
     for how in ("with its worker", "without workers"):
         assert f"explorer ({how}) vs grubptt" in notes, notes
@@ -350,6 +357,7 @@ def test_good_pages_pass(site_report):
         ("book/explorer_drift.html", "explorer: weights/sequence differ from grubptt's for T=200"),
         ("book/explorer_worker.html", "explorer (with its worker): GRU singular values at t="),
         ("book/explorer_nofallback.html", "static explorer without workers: nothing drawn"),
+        ("book/explorer_kernels.html", "explorer (with its worker): GRU dh_norm differs from grubptt"),
     ],
 )
 def test_broken_page_fails_for_its_reason(site_report, page, reason):

@@ -196,10 +196,11 @@
    * two threads so that both finish at about the same time (see `share`), the worker's share
    * posted as soon as the forward run has reached its steps.
    */
-  // Multiply-adds per H² of a forward step and of a BPTT step with both error signals, and per H³
-  // of one step Jacobian with its singular values; as counted, these matched the times measured
-  // in V8 (T = 1000, H = 64) within about 20 %.
-  const WORK = { GRU: { step: 3, bptt: 6, jacobian: 3.5 }, SimpleRNN: { step: 1, bptt: 2, jacobian: 2.5 } };
+  // Cost of a forward step and of a BPTT step with both error signals (per H²), and of one step
+  // Jacobian with its singular values (per H³), in one unit: times measured in V8 at T = 1000,
+  // H = 64 on grubptt.js with its WebAssembly kernels (on the plain loops a Jacobian costs about a
+  // third less relative to a step), scaled so that a GRU forward step is 3.
+  const WORK = { GRU: { step: 3, bptt: 3.2, jacobian: 3 }, SimpleRNN: { step: 1.3, bptt: 1.1, jacobian: 1.9 } };
   const workerRuns = new Map();         // the worker's kept forward runs (as runJob keeps them): steps
 
   // How many of k Jacobians (each costing c, in H² units) the worker takes when this thread has

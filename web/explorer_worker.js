@@ -10,7 +10,7 @@
  */
 /* global importScripts, grubptt */
 "use strict";
-importScripts("grubptt.js");
+importScripts("kernels.js", "grubptt.js");       // kernels.js first: grubptt.js uses it when it loaded
 
 const kept = { runs: new Map(), work: {} };   // forward runs this thread keeps (by the explorer's key), scratch
 
