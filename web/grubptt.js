@@ -10,6 +10,11 @@
  *   - the Explore measurements (src/grubptt/analysis.py): ‖dh^(t)‖, the terms' norms, the
  *     last-loss gain over distance, and singular values of the step Jacobians ∂h^(t+1)/∂h^(t).
  *
+ * Speed: the matrix–vector products of the recurrences, the step Jacobian's matrix product and the
+ * SVD's two passes per Householder step run on WebAssembly SIMD kernels (web/kernels.js, source
+ * web/kernels.wat) when those loaded, else on the loops here; the results are the same bits
+ * (see `products`; tests/test_web_kernels.py).
+ *
  * Matrices are row-major Float64Arrays: M[i * cols + j] = M_ij.  Steps are rows: x[t * D + i].
  * Arrays over t hold T+1 rows (t = 0..T); the state array `h` holds T+2 rows, row 0 = h^(−1),
  * row t+1 = h^(t) (like grubptt's h_tm).
