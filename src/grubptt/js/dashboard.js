@@ -237,7 +237,7 @@ const grubpttDashboard = (function () {
   const range = (n, f = (i) => i) => Array.from({ length: n }, (_, i) => f(i));
   const label = (k) => k.replace("_", " ");
 
-  /** The four panels of grubptt.explore.Dashboard for `flows`, `model` shown in panels 1, 2, 4. */
+  /** The four panels for `flows` (see the top of this file), `model` shown in panels 1, 2 and 4. */
   function panels(flows, model) {
     const f = flows[model], color = MODEL_COLORS[model], T1 = f.T + 1;
     const t = range(T1);
