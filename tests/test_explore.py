@@ -18,6 +18,16 @@ def curves(ax):
     return [ln for ln in ax.lines if not ln.get_label().startswith("_")]
 
 
+@pytest.fixture(autouse=True)
+def close_widgets():
+    """Close the widgets each test makes: ipywidgets keeps every open one in a process-wide registry,
+    and ipywidgets.embed.embed_data (tests/test_site_checker.py's widget page) saves all of them."""
+    yield
+    import ipywidgets
+
+    ipywidgets.Widget.close_all()
+
+
 @pytest.fixture(scope="module")
 def flows():
     return explore.compute(explore.Setting(T=30, hidden_size=8, bz=-2.0))
