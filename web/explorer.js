@@ -203,10 +203,23 @@
   const WORK = { GRU: { step: 3, bptt: 3.2, jacobian: 3 }, SimpleRNN: { step: 1.3, bptt: 1.1, jacobian: 1.9 } };
   const workerRuns = new Map();         // the worker's kept forward runs (as runJob keeps them): steps
 
+  // The worker's time per unit of WORK over this thread's, measured on past updates (smoothed):
+  // 1 when each thread has a core, more when other programs leave the worker less than one.
+  let workerPace = 1.0;
+
   // How many of k Jacobians (each costing c, in H² units) the worker takes when this thread has
   // `here` to do and the worker `away`: both then finish at about the same time.
   function share(here, away, c, k) {
-    return Math.max(0, Math.min(k, Math.round((here + k * c - away) / (2 * c))));
+    const n = (here + k * c - workerPace * away) / ((1 + workerPace) * c);
+    return Math.max(0, Math.min(k, Math.round(n)));
+  }
+
+  // After an update: this thread spent `mainMs` on `mainUnits` of work, the worker `awayMs` (inside
+  // its jobs) on `awayUnits`.  Updates where either did little say little about the pace.
+  function measurePace(mainMs, mainUnits, awayMs, awayUnits) {
+    if (!(mainMs > 3 && awayMs > 3 && mainUnits > 0 && awayUnits > 0)) return;
+    const pace = (awayMs / awayUnits) / (mainMs / mainUnits);
+    workerPace = Math.max(0.5, Math.min(4, 0.7 * workerPace + 0.3 * pace));
   }
 
   let parts = null;
@@ -246,12 +259,10 @@
     const jac_t = G.sampleSteps(s.T, MAX_JACOBIANS), missing = jac_t.filter((t) => !memo.has(t));
     const need = Math.max(shownNew ? s.T + 1 : 0, ...missing.map((t) => t + 2));
     let there = [];
-    if (worker && missing.length) {
-      const T1 = s.T + 1;
-      const mine = Math.max(need - r.cache.done, 0) * WORK[shown].step + (shownNew ? T1 * WORK[shown].bptt : 0);
-      const theirs = otherNew ? Math.max(T1 - otherKept, 0) * WORK[other].step + T1 * WORK[other].bptt : 0;
-      there = missing.slice(0, share(mine, theirs, WORK[shown].jacobian * s.H, missing.length));
-    }
+    const T1 = s.T + 1, c = WORK[shown].jacobian * s.H;
+    const mine = Math.max(need - r.cache.done, 0) * WORK[shown].step + (shownNew ? T1 * WORK[shown].bptt : 0);
+    const theirs = otherNew ? Math.max(T1 - otherKept, 0) * WORK[other].step + T1 * WORK[other].bptt : 0;
+    if (worker && missing.length) there = missing.slice(0, share(mine, theirs, c, missing.length));
     const here = missing.slice(there.length);
     let sent = 0;
     const svParams = jobParams(p, shown === "GRU" ? ["U", "Uz", "Ur", "V"] : ["U", "V"]);   // what J^(t) reads
@@ -260,11 +271,11 @@
       waits.push(submit({ kind: "sv", model: shown, p: svParams, rows, K: steps.length }, [rows.buffer])
         .then((sv) => steps.forEach((t, k) => memo.set(t, sv.subarray(k * s.H, (k + 1) * s.H)))));
     };
-    const t0 = performance.now();
-    const { cache } = run(shown, s, p, x, need, (c) => {
+    const t0 = performance.now(), w0 = workerMs;
+    const { cache } = run(shown, s, p, x, need, (done) => {
       let n = sent;
-      while (n < there.length && there[n] + 2 <= c.done) n++;      // J^(t) needs steps 0..t+1
-      if (n > sent) { post(there.slice(sent, n), c); sent = n; }
+      while (n < there.length && there[n] + 2 <= done.done) n++;   // J^(t) needs steps 0..t+1
+      if (n > sent) { post(there.slice(sent, n), done); sent = n; }
     });
     const t1 = performance.now();
     let flow = shownNew
@@ -274,8 +285,10 @@
     if (here.length) G.stepSingularValues(p, cache, here, memo);
     const t3 = performance.now();
     await Promise.all(waits);
+    if (worker) measurePace(t3 - t0, mine + here.length * c, workerMs - w0, theirs + there.length * c);
     // Where this thread's time went (for bench_web.py): forward, BPTT + norms, Jacobians, waiting.
-    parts = { forward: t1 - t0, bptt: t2 - t1, jacobians: t3 - t2, wait: performance.now() - t3, here: here.length };
+    parts = { forward: t1 - t0, bptt: t2 - t1, jacobians: t3 - t2, wait: performance.now() - t3, here: here.length,
+              pace: workerPace };
     flow = { ...flow, jac_t, jac_sv: jac_t.map((t) => memo.get(t)) };
     flows[shown] = flow;
     return { GRU: flows.GRU, SimpleRNN: flows.SimpleRNN };
