@@ -170,7 +170,10 @@ def draw_dashboard(flows: dict[str, analysis.GradientFlow], model: str = "GRU",
     """
     if model not in flows:
         raise ValueError(f"model must be one of {list(flows)}, got {model!r}")
-    fig = Figure(figsize=figsize, layout="constrained")
+    fig = Figure(figsize=figsize)
+    # Fixed margins, with room right of each panel for its legend: constrained layout would measure
+    # every log tick label and take ~1.5 s here.
+    fig.subplots_adjust(left=0.07, right=0.87, top=0.9, bottom=0.09, hspace=0.4, wspace=0.5)
     a = fig.subplots(2, 2)
     f = flows[model]
     plot_dh_norms(f, a[0, 0])
