@@ -83,10 +83,12 @@ console.log(JSON.stringify(out));
 
 
 def _node_ready() -> None:
+    """Node.js and the pinned wabt are prerequisites (as Chromium is for the browser check): their
+    absence fails the test, so a machine without them cannot pass by checking nothing."""
     if NODE is None:
-        pytest.skip("node not found (scripts/setup.sh npm installs the book's JavaScript tools)")
+        pytest.fail("node not found: install Node.js >= 18 (scripts/setup.sh npm)", pytrace=False)
     if not (ROOT / "node_modules" / "wabt").exists():
-        pytest.skip("node_modules/wabt missing: run scripts/setup.sh npm")
+        pytest.fail("node_modules/wabt is missing: run scripts/setup.sh npm (npm ci)", pytrace=False)
 
 
 def _compare(folder: Path, tmp_path: Path) -> dict:
