@@ -60,17 +60,18 @@ def test_fast_equals_reference_random_shapes(pr):
 
 
 @pytest.mark.parametrize("output", OUTPUT_NAMES)
-@pytest.mark.parametrize("N, H", [(4, 256), (16, 64), (None, 1024)])
-def test_fast_equals_reference_large_steps(N, H, output):
-    """Steps of ≥ 1024 numbers take ĥ through exp and (N·H ≥ 4096) the per-step gate-term GEMMs."""
-    check_fast_equals_reference(make_problem(7, N=N, T=4, D=3, H=H, O=2, output=output))
+@pytest.mark.parametrize("N, T, H, O", [(4, 4, 256, 2), (16, 4, 64, 2), (None, 4, 1024, 2), (32, 15, 8, 4)])
+def test_fast_equals_reference_large_steps(N, T, H, O, output):
+    """Steps of ≥ 1024 numbers take ĥ through exp and (N·H ≥ 4096) the per-step gate-term GEMMs;
+    ≥ 1024 outputs (the last case) take y = tanh(ŷ) through exp."""
+    check_fast_equals_reference(make_problem(7, N=N, T=T, D=3, H=H, O=O, output=output))
 
 
 def test_tanh_via_exp_is_tanh_to_4e_16():
-    from grubptt.gru import _tanh_via_exp
+    from grubptt.activations import tanh_via_exp
     a = np.concatenate([np.linspace(-400.0, 400.0, 200_001), [0.0, 1e-300, -1e-300, 5e-324]])
     with np.errstate(over="ignore"):
-        got = _tanh_via_exp(a, np.empty_like(a))
+        got = tanh_via_exp(a, np.empty_like(a))
     assert np.max(np.abs(got - np.tanh(a))) <= 4e-16
     assert got[0] == -1.0 and got[200_000] == 1.0
 

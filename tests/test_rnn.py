@@ -71,6 +71,13 @@ def test_rnn_gradients_fixed(N, T, output, activation):
         check_rnn(make_problem(seed, N=N, T=T, D=3, H=4, O=2, output=output, rnn=True, activation=activation))
 
 
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_rnn_gradients_many_outputs(activation):
+    """≥ 1024 outputs: y = tanh(ŷ) goes through exp (grubptt.activations.tanh_via_exp)."""
+    check_rnn(make_problem(11, N=32, T=15, D=2, H=3, O=4, output="tanh", rnn=True, activation=activation),
+              numeric=False)
+
+
 @given(problems(rnn=True))
 def test_rnn_terms_sum_to_dh_and_recurrent_is_dh_next_times_jacobian(pr):
     cache, grads = _run(pr)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .activations import output_fns
+from .activations import TANH_VIA_EXP_FROM, output_fns, tanh_via_exp
 from .validation import check_targets
 
 __all__ = ["DenseBackward", "dense_forward", "dense_backward", "loss"]
@@ -24,6 +24,9 @@ def dense_forward(h_tm: np.ndarray, V: np.ndarray, c: np.ndarray,
     T1, N, H = h_tm.shape
     yhat = (h_tm.reshape(T1 * N, H) @ V).reshape(T1, N, -1)
     yhat += c
+    if output == "tanh" and yhat.size >= TANH_VIA_EXP_FROM:
+        with np.errstate(over="ignore"):
+            return yhat, tanh_via_exp(yhat, np.empty_like(yhat))
     return yhat, g(yhat)
 
 

@@ -9,7 +9,8 @@ numpy, where each call costs about a microsecond whatever its size:
 - in the forward pass the two gates share one weight matrix [Uz | Ur] (one GEMM per step
   instead of two) and one [z | r] block (one σ pass);
 - the step loops write into preallocated arrays (``out=``) instead of making temporaries;
-- for steps of ≥ 1024 numbers, ĥ = tanh(a_h) is computed through exp (``_tanh_via_exp``);
+- for steps of ≥ 1024 numbers, ĥ = tanh(a_h) is computed through exp
+  (:func:`grubptt.activations.tanh_via_exp`: numpy's float64 tanh is ~3× slower than exp);
 - BPTT computes the factors that do not depend on δ (σ', tanh', ĥ − h, 1 − z) for a block
   of steps at a time, stacked so that each step multiplies δ by three of them in one call and
   ∂L/∂(r ⊙ h) by the other two in another; for small steps (N·H < 4096) it computes the
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .activations import check_output_name
+from .activations import TANH_VIA_EXP_FROM, check_output_name, tanh_via_exp
 from .cache import PATHS, TERMS, GRUCache, GRUGrads, caller_layout
 from .dense import dense_backward, dense_forward, loss
 from .params import GRUParams
@@ -44,26 +45,6 @@ def _sigmoid(a: np.ndarray, out: np.ndarray) -> np.ndarray:
     np.exp(out, out=out)
     out += 1.0
     return np.reciprocal(out, out=out)
-
-
-# From this many numbers per step on, ĥ = tanh(a_h) goes through exp: numpy's float64 tanh takes ~20 ns
-# a number on the machines measured, one exp and four cheap passes ~6 ns plus ~6 µs a call.
-_TANH_VIA_EXP = 1024
-
-
-def _tanh_via_exp(a: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """tanh(a) = 1 − 2 / (e^(2a) + 1) into ``out``, to 4e-16 absolute.
-
-    Its relative error grows for |a| below ~1e-3 (1 − 2/(e^(2a) + 1) cancels), which ĥ does not
-    feel: it enters h, dh and the gradients only through sums, differences and 1 − ĥ².  e^(2a) is
-    inf for a > 354 and 2/inf = 0 gives tanh's limit 1: callers silence the overflow flag.
-    """
-    np.multiply(a, 2.0, out=out)
-    np.exp(out, out=out)
-    out += 1.0
-    np.divide(-2.0, out, out=out)
-    out += 1.0
-    return out
 
 
 def forward(params: GRUParams, x: np.ndarray, h0: np.ndarray | None = None, *,
@@ -93,11 +74,11 @@ def forward(params: GRUParams, x: np.ndarray, h0: np.ndarray | None = None, *,
     a_h += params.b
     rec_zr, rec_h = np.empty((N, 2 * H), dtype=dt), np.empty((N, H), dtype=dt)
     U = params.U
-    tanh = np.tanh if N * H < _TANH_VIA_EXP else _tanh_via_exp
+    tanh = np.tanh if N * H < TANH_VIA_EXP_FROM else tanh_via_exp
     # One step's slices, taken by zip rather than by indexing: at small N·H the loop's time is
     # mostly Python and numpy call overhead, and each index expression costs as much as a pass.
     steps = zip(h[:-1], h[1:], a_zr, zr, zr[..., :H], zr[..., H:], a_h, hh, rh, strict=True)
-    with np.errstate(over="ignore"):                   # see _sigmoid and _tanh_via_exp
+    with np.errstate(over="ignore"):                   # see _sigmoid and tanh_via_exp
         for h_prev, h_t, a_zr_t, zr_t, z_t, r_t, a_h_t, hh_t, rh_t in steps:
             a_zr_t += np.dot(h_prev, Uzr, out=rec_zr)    # [a_z | a_r]; np.dot: ~1 µs less than matmul here
             _sigmoid(a_zr_t, out=zr_t)                                    # [z | r]
