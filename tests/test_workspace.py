@@ -72,6 +72,8 @@ def test_stale_cache_is_refused():
     for workspace in (ws, None, grubptt.Workspace()):
         with pytest.raises(ValueError, match=r"^cache is stale"):
             grubptt.backward(pr.params, old, pr.Y, workspace=workspace)
+    with pytest.raises(ValueError, match=r"^cache is stale"):
+        grubptt.reference.backward(pr.params, old, pr.Y)          # the same check guards the reference
     grubptt.backward(pr.params, new, pr.Y, workspace=ws)          # the current one is fine
 
 

@@ -30,7 +30,7 @@ from .cache import PATHS, TERMS, GRUCache, GRUGrads, caller_layout
 from .dense import dense_backward, dense_forward, loss
 from .params import GRUParams
 from .validation import check_cache, check_h0, check_params, check_sequence
-from .workspace import Workspace, check_current, new_array, stamp
+from .workspace import Workspace, new_array, stamp
 
 __all__ = ["forward", "backward", "loss", "dh_recursion", "GRUCache", "GRUGrads", "TERMS", "PATHS"]
 
@@ -65,6 +65,7 @@ def forward(params: GRUParams, x: np.ndarray, h0: np.ndarray | None = None, *,
     h = new_array(workspace, "h", (T1 + 1, N, H), dt)
     a_zr, zr = (new_array(workspace, name, (T1, N, 2 * H), dt) for name in ("a_zr", "zr"))
     a_h, hh, rh = (new_array(workspace, name, (T1, N, H), dt) for name in ("a_h", "hh", "rh"))
+    workspace_stamp = stamp(workspace)                 # before the first write: older caches are stale now
     h[0] = h0
     Wzr, Uzr = np.concatenate([params.Wz, params.Wr], 1), np.concatenate([params.Uz, params.Ur], 1)
     X = x_tm.reshape(T1 * N, -1)
@@ -92,7 +93,7 @@ def forward(params: GRUParams, x: np.ndarray, h0: np.ndarray | None = None, *,
     yhat, y = dense_forward(h[1:], params.V, params.c, output)
     return GRUCache(output, batched, x_tm=x_tm, a_zr_tm=a_zr, a_h_tm=a_h, zr_tm=zr, hh_tm=hh, rh_tm=rh,
                     h_tm=h, yhat_tm=yhat, y_tm=y, params_fingerprint=params.fingerprint(),
-                    workspace_stamp=stamp(workspace))
+                    workspace_stamp=workspace_stamp)
 
 
 # Steps per block of δ-free factors: about 32k numbers per (N, H) array, so a block stays in cache.
@@ -204,7 +205,6 @@ def backward(params: GRUParams, cache: GRUCache, Y: np.ndarray, *, terms: bool =
     """
     check_params(params, GRUParams, values=False)
     check_cache(params, cache, GRUCache)
-    check_current(cache.workspace_stamp)
     D, H = params.input_size, params.hidden_size
     dense = dense_backward(params, cache, Y)                                 # eq. (9.21)
     dh, rec, d_az, d_ar, d_ah = dh_recursion(params, cache, dense.grad_dense, terms=terms,

@@ -13,6 +13,8 @@ import numbers
 
 import numpy as np
 
+from .workspace import check_current
+
 __all__ = ["positive_int", "int_in_range", "finite_number", "float_dtype", "as_array", "check_params",
            "check_sequence", "check_h0", "check_targets", "check_cache", "check_grads", "check_finite"]
 
@@ -180,10 +182,12 @@ def check_targets(Y, y_shape: tuple[int, ...], dtype) -> np.ndarray:
 
 
 def check_cache(params, cache, kind: type, fn: str = "backward") -> None:
-    """``cache`` is a ``kind`` computed by a forward pass with exactly these parameter values."""
+    """``cache`` is a ``kind`` computed by a forward pass with exactly these parameter values (and, if
+    it was made with a :class:`grubptt.Workspace`, not overwritten by a later forward since)."""
     if not isinstance(cache, kind):
         raise TypeError(f"cache must be a {kind.__name__} (from the forward pass of these params), "
                         f"got {type(cache).__name__}")
+    check_current(getattr(cache, "workspace_stamp", None))
     if cache.params_fingerprint == params.fingerprint():
         return
     check_params(params, type(params))              # a malformed params is named precisely
