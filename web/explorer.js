@@ -380,8 +380,9 @@
     const status = el("p", { class: "grubptt-x-status", "aria-live": "polite" });
     const header = el("p", { class: "grubptt-x-header" }, [
       el("strong", { text: "Static explorer: computed in your browser." }),
-      " Every control works without a kernel: grubptt.js (plain JavaScript served with this page) " +
-      "runs the forward pass, BPTT with the five terms of (9.22) and the step Jacobians. The weights " +
+      " Every control works without a kernel: grubptt.js (JavaScript, its inner products in " +
+      "WebAssembly, served with this page) runs the forward pass, BPTT with the five terms of (9.22) " +
+      "and the step Jacobians. The weights " +
       "and sequences are the ones grubptt draws for the same setting (seeds 0–9 shipped), so the " +
       "pictures equal the Python explorer's; the site check proves the numbers agree to 1e-10.",
     ]);
