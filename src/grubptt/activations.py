@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["sigmoid", "tanh", "tanh_via_exp", "TANH_VIA_EXP_FROM", "identity", "dsigmoid", "dtanh", "OUTPUTS",
-           "HIDDEN", "output_fns", "check_output_name", "check_activation_name"]
+__all__ = ["sigmoid", "tanh", "tanh_via_exp", "fast_tanh", "TANH_VIA_EXP_FROM", "identity", "dsigmoid",
+           "dtanh", "OUTPUTS", "HIDDEN", "output_fns", "check_output_name", "check_activation_name"]
 
 
 def sigmoid(a: np.ndarray) -> np.ndarray:
@@ -49,6 +49,12 @@ def tanh_via_exp(a: np.ndarray, out: np.ndarray) -> np.ndarray:
     np.divide(-2.0, out, out=out)
     out += 1.0
     return out
+
+
+def fast_tanh(size: int) -> Callable[..., np.ndarray]:
+    """The tanh ``(a, out) → out`` the fast paths use on arrays of ``size`` numbers: ``np.tanh``
+    below :data:`TANH_VIA_EXP_FROM`, :func:`tanh_via_exp` from there on."""
+    return np.tanh if size < TANH_VIA_EXP_FROM else tanh_via_exp
 
 
 def identity(a: np.ndarray) -> np.ndarray:

@@ -184,11 +184,8 @@ def draw_dashboard(flows: dict[str, analysis.GradientFlow], model: str = "GRU",
     return fig
 
 
-def render_png(fig: Figure, dpi: float = 72, *, fast: bool = False) -> bytes:
-    """The figure as PNG bytes (Agg), without pyplot, so nothing else gets displayed.
-
-    ``fast``: light zlib compression (speed over size).
-    """
+def render_png(fig: Figure, dpi: float = 72) -> bytes:
+    """The figure as PNG bytes (Agg), without pyplot, so nothing else gets displayed."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 1} if fast else None)
+    fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .activations import TANH_VIA_EXP_FROM, check_output_name, tanh_via_exp
+from .activations import check_output_name, fast_tanh
 from .cache import PATHS, TERMS, GRUCache, GRUGrads, caller_layout
 from .dense import dense_backward, dense_forward, loss
 from .params import GRUParams
@@ -75,7 +75,7 @@ def forward(params: GRUParams, x: np.ndarray, h0: np.ndarray | None = None, *,
     a_h += params.b
     rec_zr, rec_h = np.empty((N, 2 * H), dtype=dt), np.empty((N, H), dtype=dt)
     U = params.U
-    tanh = np.tanh if N * H < TANH_VIA_EXP_FROM else tanh_via_exp
+    tanh = fast_tanh(N * H)
     # One step's slices, taken by zip rather than by indexing: at small N·H the loop's time is
     # mostly Python and numpy call overhead, and each index expression costs as much as a pass.
     steps = zip(h[:-1], h[1:], a_zr, zr, zr[..., :H], zr[..., H:], a_h, hh, rh, strict=True)

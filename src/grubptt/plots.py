@@ -1,4 +1,4 @@
-"""The four gradient-flow plots of the Explore chapter, for static figures and the live dashboard.
+"""The four gradient-flow plots of the Explore chapter (static figures and the widget's fallback picture).
 
 Each plot is a *panel*: a small object that owns its artists on one matplotlib ``Axes`` and
 moves their data on :meth:`~_Panel.show`.  ``plot_*`` draw one panel once (chapters 8, 10-12);
@@ -92,10 +92,7 @@ class _Panel:
             line = self.lines[key] = self.ax.plot(x, y, **style)[0]
         else:
             line.set_data(x, y)
-            # Only what differs: matplotlib validates a colour on every set (~1 ms per dashboard update).
-            changed = {k: v for k, v in style.items() if k != "label" and getattr(line, f"get_{k}")() != v}
-            if changed:
-                line.set(**changed)
+            line.set(**{k: v for k, v in style.items() if k != "label"})
         line.set_visible(True)
 
     def hide_except(self, keys) -> None:
@@ -134,10 +131,6 @@ class _Panel:
         (x0, x1), (y0, y1) = self.data_limits()
         self.ax.set_xlim(x0, x1)
         self.ax.set_ylim(y0, y1)
-
-    def dynamic(self) -> list:
-        """Artists that change with the data (the dashboard redraws only these)."""
-        return [*([self.one] if self.one is not None else []), *self.visible_lines(), self.floor, self.note]
 
 
 class DhPanel(_Panel):
@@ -230,9 +223,6 @@ class SVPanel(_Panel):
         self.mark_floor()
         self.legend(["largest", "median", "smallest"])
         self.ax.set_title(f"{flow.model}: singular values of ∂h(t+1)/∂h(t)")
-
-    def dynamic(self) -> list:
-        return [self.band, *super().dynamic()] if self.band.get_visible() else super().dynamic()
 
 
 def plot_dh_norms(flow: analysis.GradientFlow, ax: Axes | None = None, **kw) -> Axes:
