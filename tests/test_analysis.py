@@ -143,6 +143,28 @@ def test_gradient_flow_matches_its_parts(model):
     np.testing.assert_allclose(f.jac_sv, analysis.jacobian_singular_values(p, c, f.jac_t), rtol=1e-12)
 
 
+@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("T, H, seed, radius, bz, output", [
+    (0, 5, 0, 1.0, 0.0, "identity"), (1, 1, 1, 0.3, -1.0, "tanh"), (37, 16, 2, 1.4, 2.0, "sigmoid"),
+    (150, 64, 3, 1.0, -2.0, "identity"), (90, 33, 4, 0.6, -6.0, "tanh")])
+def test_gradient_flow_fast_loop_equals_the_books_recursion(model, T, H, seed, radius, bz, output):
+    """gradient_flow's own loop (two signals, factors laid out before the loop) against analysis.bptt,
+    which runs the package's recursion (grubptt.gru.dh_recursion / rnn_dh_recursion) once per signal."""
+    p, c, Y = _problem(model, T=T, H=H, seed=seed, radius=radius, bz=bz, output=output)
+    f = analysis.gradient_flow(p, c, Y, max_jacobians=0)
+    gd = analysis.grad_dense(p, c, Y)
+    dh, rec = analysis.bptt(p, c, gd, terms=True)
+    np.testing.assert_allclose(f.dh_norm, np.linalg.norm(dh, axis=1), rtol=1e-12)
+    want = {"grad_dense": gd, **rec}
+    for k in f.term_norms:
+        np.testing.assert_allclose(f.term_norms[k], np.linalg.norm(want[k], axis=1), rtol=1e-12, atol=1e-300,
+                                   err_msg=k)
+    last = np.zeros_like(gd)
+    last[-1] = gd[-1]
+    np.testing.assert_allclose(f.last_norm, np.linalg.norm(analysis.bptt(p, c, last), axis=1)[::-1],
+                               rtol=1e-12, atol=1e-300)
+
+
 def test_sample_steps():
     np.testing.assert_array_equal(analysis.sample_steps(5), np.arange(5))
     np.testing.assert_array_equal(analysis.sample_steps(5, 10), np.arange(5))

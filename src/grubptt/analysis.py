@@ -16,7 +16,6 @@ Chapters: ``book/10_explore.ipynb`` (all four measurements, widgets) and
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,7 +26,7 @@ from .dense import dense_backward
 from .models import check_pair, model_of
 from .numeric import row_norms
 from .params import GRUParams, init_params
-from .rnn import RNNCache, RNNParams, init_rnn_params
+from .rnn import HIDDEN, RNNCache, RNNParams, init_rnn_params
 from .validation import as_array, finite_number, int_in_range, positive_int
 
 __all__ = [
@@ -229,21 +228,76 @@ class GradientFlow:
         return np.full_like(self.last_norm, np.nan)
 
 
-def _twin(cache: Cache) -> Cache:
-    """The cache of two copies of the same sequence: one BPTT pass then carries two error signals.
+def _gru_flow(params: GRUParams, cache: GRUCache, gd: np.ndarray):
+    """(9.22) for two error signals at once: the Explore widget's inner loop, arranged for speed.
 
-    Every array is a read-only broadcast view, nothing is copied (the widget recomputes this at
-    every slider move): the recursions read gates and states only in whole-block passes, which
-    accept a zero stride.
+    Signal 0 is ``gd`` (T+1, H), grad_dense^(t) of every step; signal 1 is grad_dense^(T) alone.
+    Returns dh (T+1, 2, H), dh[t] = dh^(t) of each signal, and signal 0's four recurrent terms at
+    h^(t) as (T+1, H) arrays (row T is 0: nothing follows h^(T)).  The same sums as
+    :func:`grubptt.gru.dh_recursion` (tests/test_analysis.py compares them), arranged for this
+    size (H ≤ 128, two rows), where numpy's per-call cost is most of the time: the δ-free
+    factors of every step are computed before the loop, already laid out like their products
+    (a ufunc on equal, contiguous shapes costs a third of one that broadcasts into a strided
+    slice); the update- and reset-gate terms of signal 0 are two GEMMs after the loop.
+    dh^(-1) (no loss reads h^(-1), nothing plots it) is not computed.
     """
-    if cache.batched:
-        raise ValueError("gradient_flow takes an unbatched cache (x of shape (T+1, D))")
-    rep = {}
-    for f in dataclasses.fields(cache):
-        if f.name.endswith("_tm"):
-            a = getattr(cache, f.name)                                  # (steps, 1, ·)
-            rep[f.name] = np.broadcast_to(a, (a.shape[0], 2, *a.shape[2:]))
-    return dataclasses.replace(cache, batched=True, **rep)
+    T1, H, dt = cache.T + 1, cache.H, gd.dtype
+    z, r = cache.zr_tm[:, :, :H], cache.zr_tm[:, :, H:]                        # (T+1, 1, H)
+    hh, h_prev = cache.hh_tm, cache.h_tm[:-1]
+    # f[s] (5, 2, H), the same for both signals: δ times f[s, 0:3] gives ∂L/∂a_h, the carry and
+    # ∂L/∂a_z; ∂L/∂(r ⊙ h^(s-1)) times f[s, 3:5] gives ∂L/∂a_r and the candidate term.
+    f = np.empty((T1, 5, 2, H), dtype=dt)
+    f[:, 0] = np.subtract(1.0, hh * hh) * z                                    # z ⊙ tanh'(a_h)
+    f[:, 1] = 1.0 - z                                                           # 1 − z
+    f[:, 2] = (hh - h_prev) * z * (1.0 - z)                                     # (ĥ − h^(s-1)) ⊙ σ'(a_z)
+    f[:, 3] = (1.0 - r) * r * h_prev                                            # h^(s-1) ⊙ σ'(a_r)
+    f[:, 4] = r
+    g = np.empty((T1, 5, 2, H), dtype=dt)                                       # the products, slot by slot
+    U_T, Uz_T, Ur_T = (np.ascontiguousarray(m.T) for m in (params.U, params.Uz, params.Ur))
+    dh = np.empty((T1 + 1, 2, H), dtype=dt)                                     # dh[s] = dh^(s-1)
+    dh[T1] = gd[T1 - 1]
+    d_rh, reset = np.empty((2, 2, H), dtype=dt)                                 # ∂L/∂(r ⊙ h^(s-1)); scratch
+    steps = zip(dh[2:][::-1], f[1:, 0:3][::-1], f[1:, 3:5][::-1], g[1:][::-1], dh[1:T1][::-1],
+                gd[:-1][::-1], strict=True)
+    for delta, f_d, f_r, g_s, back, gd_prev in steps:                           # s = T .. 1
+        np.multiply(delta, f_d, out=g_s[0:3])
+        np.dot(g_s[0], U_T, out=d_rh)
+        np.multiply(d_rh, f_r, out=g_s[3:5])
+        np.dot(g_s[2], Uz_T, out=back)                                          # update gate
+        back += np.dot(g_s[3], Ur_T, out=reset)                                 # reset gate
+        back += g_s[1]                                                          # carry
+        back += g_s[4]                                                          # candidate
+        back[0] += gd_prev
+    terms = np.zeros((4, T1, H), dtype=dt)                                      # row T stays 0
+    np.matmul(g[1:, 2, 0], Uz_T, out=terms[0, :-1])
+    terms[1, :-1] = g[1:, 4, 0]
+    np.matmul(g[1:, 3, 0], Ur_T, out=terms[2, :-1])
+    terms[3, :-1] = g[1:, 1, 0]
+    return dh[1:], dict(zip(("update_gate", "candidate", "reset_gate", "carry"), terms, strict=True))
+
+
+def _rnn_flow(params: RNNParams, cache: RNNCache, gd: np.ndarray):
+    """(7.15) for the same two error signals as :func:`_gru_flow`, arranged the same way.
+
+    dh^(s-1) = (dh^(s) ⊙ f'(a^(s))) Uᵀ + grad_dense^(s-1); the recurrent term of signal 0 is one
+    GEMM after the loop.  Returns dh (T+1, 2, H) and {"recurrent": (T+1, H)} (row T is 0).
+    """
+    T1, H, dt = cache.T + 1, cache.H, gd.dtype
+    _, df = HIDDEN[cache.activation]
+    fprime = np.empty((T1, 2, H), dtype=dt)
+    fprime[:] = df(cache.h_tm[1:])                                              # f'(a^(s)) for both signals
+    da = np.empty((T1, 2, H), dtype=dt)                                         # ∂L/∂a^(s)
+    U_T = np.ascontiguousarray(params.U.T)
+    dh = np.empty((T1 + 1, 2, H), dtype=dt)                                     # dh[s] = dh^(s-1)
+    dh[T1] = gd[T1 - 1]
+    steps = zip(dh[2:][::-1], fprime[1:][::-1], da[1:][::-1], dh[1:T1][::-1], gd[:-1][::-1], strict=True)
+    for delta, fp, da_s, back, gd_prev in steps:                                # s = T .. 1
+        np.multiply(delta, fp, out=da_s)
+        np.dot(da_s, U_T, out=back)
+        back[0] += gd_prev
+    rec = np.zeros((T1, H), dtype=dt)
+    np.matmul(da[1:, 0], U_T, out=rec[:-1])
+    return dh[1:], {"recurrent": rec}
 
 
 def gradient_flow(params: Params, cache: Cache, Y: np.ndarray, *,
@@ -251,20 +305,16 @@ def gradient_flow(params: Params, cache: Cache, Y: np.ndarray, *,
     """All four Explore measurements for one sequence, from one BPTT pass.
 
     The full grad_dense (giving dh and its terms) and grad_dense^(T) alone (giving
-    ∂L^(T)/∂h^(t)) travel back together as two copies of the sequence, which costs
-    about one pass when H is small.  Singular values of J^(t) at ≤ ``max_jacobians``
-    evenly spread steps (None: all).  Unbatched caches only.
+    ∂L^(T)/∂h^(t)) travel back together, as two rows of one recursion, which costs
+    about one pass when H is small (the loop: ``_gru_flow`` / ``_rnn_flow``).  Singular values
+    of J^(t) at ≤ ``max_jacobians`` evenly spread steps (None: all).  Unbatched caches only.
     """
     model = check_pair(params, cache, "gradient_flow")
     if cache.batched:
         raise ValueError("gradient_flow takes an unbatched cache (x of shape (T+1, D))")
     gd = dense_backward(params, cache, Y).grad_dense[:, 0]             # (T+1, H)
-    two = np.zeros((cache.T + 1, 2, cache.H), dtype=gd.dtype)
-    two[:, 0] = gd
-    two[-1, 1] = gd[-1]
-    dh, rec, *_ = model.dh_recursion(params, _twin(cache), two, terms=True)
-    dh = dh[1:]
-    parts = {"grad_dense": gd, **{k: v[1:, 0] for k, v in rec.items()}}
+    dh, rec = (_gru_flow if isinstance(params, GRUParams) else _rnn_flow)(params, cache, gd)
+    parts = {"grad_dense": gd, **rec}
     keys, name = model.terms, model.name
     ts = sample_steps(cache.T, max_jacobians)
     return GradientFlow(
