@@ -15,7 +15,6 @@ import dataclasses
 import functools
 import io
 import math
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,7 +74,9 @@ def one_blas_thread() -> contextlib.AbstractContextManager:
     """Context: BLAS on one thread when threadpoolctl is installed (else a no-op).
 
     The widget's matrices are tiny (H ≤ 128); on a busy 2-core machine, OpenBLAS threads
-    made the stacked Jacobian products 10× slower than one thread.
+    made the stacked Jacobian products 10× slower than one thread.  The one piece of module
+    state here: the ThreadpoolController (which BLAS libraries are loaded), found on first use
+    and kept for the process (``_blas_controller``); the thread count is restored on exit.
     """
     controller = _blas_controller()
     if controller is None:
@@ -142,16 +143,13 @@ def compute(s: Setting, *, max_jacobians: int = 40) -> dict[str, analysis.Gradie
         raise ValueError(f"s must be a Setting, got {type(s).__name__}")
     keys = {m: (m, int(s.T), int(s.hidden_size), int(s.seed), float(s.radius),
                 float(s.bz) if m == "GRU" else 0.0, s.output) for m in MODEL_COLORS}
-    other = next(m for m in MODEL_COLORS if m != s.model)
-    with one_blas_thread(), ThreadPoolExecutor(max_workers=1) as pool:
-        _forward(*keys[s.model])
-        # The shown model's Jacobians need only its forward run: they and their SVDs (numpy releases
-        # the GIL there) run beside both models' BPTT (Python loops), also when the other model is
-        # cached (a b_z move): on two free cores that hides their ~11 ms.
-        jacobians = pool.submit(_jacobians, keys[s.model], max_jacobians)
-        _run(*keys[s.model])
-        _run(*keys[other])
-        jac = jacobians.result()
+    # One thread, BLAS included: in JupyterLab the kernel shares the cores with the browser, the
+    # Jupyter server and whatever else runs, and a second thread (the Jacobians beside the BPTT
+    # loops) made an update slower there, not faster (benchmarks/README.md, bench_lab).
+    with one_blas_thread():
+        for m in MODEL_COLORS:
+            _run(*keys[m])
+        jac = _jacobians(keys[s.model], max_jacobians)
     flows = {}
     for m in MODEL_COLORS:
         flow = _run(*keys[m])[2]
