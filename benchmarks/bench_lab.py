@@ -8,7 +8,8 @@ it, then moves each control the way a reader does (arrow keys on the sliders, a 
 dropdowns, a new seed typed and Enter, a click on the model toggle). For each move it records
 in the page the time from the input event (its ``timeStamp``) to the first animation frame after
 the widget has drawn the new numbers on its canvas, the phases in between, and the kernel's CPU
-time over the move; and checks (untimed) that the canvas's pixels changed. Prints medians.
+time and run-queue wait (runnable, but the CPUs busy with other processes) over the move; and
+checks (untimed) that the canvas's pixels changed. Prints medians.
 
 Every timed move lands on a setting the kernel has not computed yet (its results are cached, a
 few settings back): the sliders keep moving one way, the seed counts up, and before each timed
@@ -76,7 +77,7 @@ ipywidgets.Widget._handle_msg = _stamped(ipywidgets.Widget._handle_msg)
 # Slider steps from Setting(T, H, bz=-2) with radius 1: T goes down from its maximum, radius
 # (step 0.05, max 2) and b_z (step 0.25, max 4) go up, so at most this many moves stay new.
 MAX_ONE_WAY = 20
-PHASES = ("total", "kernel cpu", "to kernel", "in kernel", "to page", "draw", "next frame")
+PHASES = ("total", "kernel cpu", "kernel wait", "to kernel", "in kernel", "to page", "draw", "next frame")
 
 
 def notebook(T: int, H: int, stamps: Path) -> dict:
@@ -114,16 +115,21 @@ def cmdline(pid: int) -> bytes:
         return b""
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """CPU time of ``pids``, all their threads, in seconds (schedstat: ns, not 10 ms clock ticks)."""
-    total = 0
+def sched_seconds(pids: list[int]) -> tuple[float, float]:
+    """(CPU time, run-queue wait) of ``pids``, all their threads, in seconds.
+
+    From schedstat (ns, not 10 ms clock ticks): the first field is time on a CPU, the second time
+    spent runnable but waiting for one, i.e. what other processes on the machine cost the kernel.
+    """
+    cpu = wait = 0
     for pid in pids:
         for task in Path(f"/proc/{pid}/task").glob("*/schedstat"):
             try:
-                total += int(task.read_text().split()[0])
+                on, queued = task.read_text().split()[:2]
             except (OSError, ValueError):
                 continue
-    return total / 1e9
+            cpu, wait = cpu + int(on), wait + int(queued)
+    return cpu / 1e9, wait / 1e9
 
 
 def main() -> None:
@@ -162,19 +168,20 @@ def main() -> None:
                 page.evaluate("() => { window.__lat = []; window.__t0 = null; }")
                 seen = len(stamps.read_text().splitlines()) if stamps.exists() else 0
                 before = picture(page, box)
-                c0 = cpu_seconds(kernel)
+                c0, q0 = sched_seconds(kernel)
                 move(page, box, control, back=back)
                 page.wait_for_function("() => window.__lat.length > 0", timeout=60_000)
                 t = page.evaluate("() => window.__lat[0]")
                 time.sleep(0.2)                        # let the kernel go idle (and log) before the next move
-                cpu = 1e3 * (cpu_seconds(kernel) - c0)
+                c1, q1 = sched_seconds(kernel)
                 lines = stamps.read_text().splitlines()[seen:]
                 spans = [tuple(1e3 * float(v) for v in line.split()) for line in lines]     # epoch ms
                 spans = [(a, b) for a, b in spans if t["input"] - 1 <= a <= t["shown"]]
                 k0, k1 = (min(a for a, _ in spans), max(b for _, b in spans)) if spans else (np.nan, np.nan)
                 if picture(page, box) == before:
                     unchanged.append(control)
-                return {"total": t["shown"] - t["input"], "kernel cpu": cpu,
+                return {"total": t["shown"] - t["input"], "kernel cpu": 1e3 * (c1 - c0),
+                        "kernel wait": 1e3 * (q1 - q0),
                         "to kernel": k0 - t["input"], "in kernel": k1 - k0, "to page": t["received"] - k1,
                         "draw": t["drawn"] - t["received"], "next frame": t["shown"] - t["drawn"]}
 
@@ -195,7 +202,8 @@ def main() -> None:
             browser.close()
     print("\nmedians in ms (wall); phases: input event → kernel has the message → kernel done (new numbers"
           " handed to the comm) → the widget's front end has them → drawn on the canvas → the next"
-          " animation frame (painted)")
+          " animation frame (painted).  kernel cpu / kernel wait: the kernel process's time on a CPU /"
+          " runnable but waiting for a CPU (taken by other processes) during the move")
     print(f"{'control (move)':<22}" + "".join(f"{p:>12}" for p in PHASES) + f"{'min':>7}{'max':>7}")
     for control, runs in results.items():
         med = {p: np.nanmedian([r[p] for r in runs]) for p in PHASES}
