@@ -6,8 +6,12 @@ Usage (from the repository root):
     .venv/bin/python benchmarks/bench_bptt.py --quick               # fewer rounds, a smoke run
     .venv/bin/python benchmarks/bench_bptt.py --baseline DIR        # also race an older grubptt
 
-Contenders, timed on the same data in one process, round-robin (each round calls each once,
-starting with the next one), so load from elsewhere hits them alike:
+Contenders, timed on the same data in one process, round-robin (each round runs each once,
+starting with the next one), so load from elsewhere hits them alike.  Each timed call follows an
+untimed call of the same contender: right after a switch, the previous library's idle threads
+still spin on the cores (OpenBLAS's and torch's OpenMP workers busy-wait after a call), and
+timing that first call measured torch after numpy 1.15-1.7x slower than torch after torch.
+The timed call is the steady state a training loop sees:
 
 * ``fast``       grubptt.forward + grubptt.backward (terms=True; and terms=False);
 * ``fast, ws``   the same with one ``grubptt.Workspace`` passed to every call, as a training loop
@@ -172,10 +176,10 @@ def race(contenders: dict[str, Callable[[], object]], repeats: int, budget: floa
     """Seconds per call of each contender, one entry per round it ran in.
 
     Rounds go on until ``repeats`` rounds are done and ``budget`` seconds have passed (at most
-    10·repeats); the ``slow`` contenders sit out after ``repeats`` rounds.
+    10·repeats); the ``slow`` contenders sit out after ``repeats`` rounds.  In a round each
+    contender is called twice in a row and the second call is timed: the first one absorbs the
+    switch from the previous contender (its library's threads still spinning, cold caches).
     """
-    for fn in contenders.values():          # warm-up (first-call allocations, BLAS thread start)
-        fn()
     times: dict[str, list[float]] = {k: [] for k in contenders}
     start, rounds = time.perf_counter(), 0
     while rounds < repeats or (time.perf_counter() - start < budget and rounds < 10 * repeats):
@@ -183,6 +187,7 @@ def race(contenders: dict[str, Callable[[], object]], repeats: int, budget: floa
         for k in names[rounds % len(names):] + names[:rounds % len(names)]:
             if rounds >= repeats and k in slow:
                 continue
+            contenders[k]()                 # settles the switch; not timed
             t0 = time.perf_counter()
             contenders[k]()
             times[k].append(time.perf_counter() - t0)
@@ -400,8 +405,9 @@ def main(argv=None) -> int:
 
     out = ["# grubptt forward + backward benchmark", ""]
     out += [f"- {line}" for line in environment()]
-    out += [f"- output g = {OUTPUT}; times are medians of ≥ {repeats} interleaved rounds, ratios medians of "
-            "per-round ratios", f"- baseline: {args.baseline or '(none)'}",
+    out += [f"- output g = {OUTPUT}; times are medians of ≥ {repeats} interleaved rounds (each timed call "
+            "right after an untimed call of the same contender), ratios medians of per-round ratios",
+            f"- baseline: {args.baseline or '(none)'}",
             f"- command: {' '.join([Path(sys.executable).name, *sys.argv])}", ""]
     table = [HEAD, "|" + "---|" * (HEAD.count("|") - 1)]
     print("\n".join(out + table), flush=True)
