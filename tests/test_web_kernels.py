@@ -130,3 +130,57 @@ def test_comparison_sees_a_wrong_kernel(tmp_path: Path) -> None:
     got = _compare(broken, tmp_path)
     assert got["ready"]
     assert any("GRU flows" in k for k in got["differ"]), got["differ"]
+
+
+# Singular values of the given matrices, one at a time and in pairs (every matrix paired with the
+# next, the last one with the first), on the kernels.
+PAIRS_JS = r"""
+const [dir, file] = process.argv.slice(2);
+require(dir + "/kernels.js");
+require(dir + "/grubptt.js");
+const G = globalThis.grubptt;
+const mats = JSON.parse(require("fs").readFileSync(file, "utf8"));
+const single = mats.map(([n, a]) => Array.from(G.singularValues(Float64Array.from(a), n)));
+const paired = mats.map(([n, a], i) => {
+  const [m, b] = mats[(i + 1) % mats.length];
+  if (m !== n) return null;
+  return Array.from(G.singularValuesPair(Float64Array.from(a), Float64Array.from(b), n)[0]);
+});
+console.log(JSON.stringify({ single, paired }));
+"""
+
+
+def test_singular_values_in_pairs(tmp_path: Path) -> None:
+    """singularValuesPair (two QR sweeps interleaved) gives singularValues' bits, and both equal
+    numpy's singular values, also for zero, rank-deficient and strongly graded matrices."""
+    import numpy as np
+
+    _node_ready()
+    rng = np.random.default_rng(12)
+    mats = []
+    for n in (1, 2, 3, 8, 17, 64):
+        near_diagonal = np.diag(np.linspace(1.0, 2.0, n)) + 0.1 * rng.standard_normal((n, n))
+        mats += [rng.standard_normal((n, n)), near_diagonal]
+    a = rng.standard_normal((8, 8))
+    a[:, 3] = 0.0                                            # rank deficient: a zero singular value
+    zero_diagonal = np.diag([1.0, 0.0, 3.0, 0.0, 5.0, 6.0, 0.0, 8.0]) + np.diag(np.ones(7), 1)
+    graded = rng.standard_normal((8, 8)) * np.logspace(0, -200, 8)[:, None]
+    mats += [a, np.zeros((8, 8)), zero_diagonal, graded, np.eye(8)]
+    file = tmp_path / "mats.json"
+    file.write_text(json.dumps([[m.shape[0], m.ravel().tolist()] for m in mats]))
+    script = tmp_path / "pairs.js"
+    script.write_text(PAIRS_JS)
+    run = subprocess.run([NODE, str(script), str(WEB), str(file)], capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr
+    got = json.loads(run.stdout)
+    checked = 0
+    for i, m in enumerate(mats):
+        want = np.linalg.svd(m, compute_uv=False)
+        single = np.array(got["single"][i])
+        scale = max(np.linalg.norm(want), 1e-300)
+        assert np.linalg.norm(single - want) <= 1e-14 * scale, (i, single, want)
+        if got["paired"][i] is not None:
+            assert got["paired"][i] == got["single"][i], f"matrix {i}: the pair's bits differ"
+            checked += 1
+    assert checked >= 10
