@@ -184,3 +184,45 @@ def test_singular_values_in_pairs(tmp_path: Path) -> None:
             assert got["paired"][i] == got["single"][i], f"matrix {i}: the pair's bits differ"
             checked += 1
     assert checked >= 10
+
+
+# A forward run whose storage is taken over from an older run (gruStates/rnnStates `reuse`, as the
+# explorer does when it drops its oldest kept run) against one on fresh arrays, over all steps and
+# over a prefix of them.
+REUSE_JS = COMPARE_JS.split("const shapes =")[0] + r"""
+const out = { differ: [], checked: 0 };
+for (const [H, T1] of [[5, 40], [64, 300]]) {
+  const a = problem(H, 4, 4, T1, 1), b = problem(H, 4, 4, T1, 2);
+  for (const model of ["GRU", "SimpleRNN"]) {
+    const [states, steps] = model === "GRU" ? [G.gruStates, G.gruSteps] : [G.rnnStates, G.rnnSteps];
+    for (const upto of [T1, 7]) {
+      const old = states(a.p, T1, a.h0);
+      steps(a.p, a.x, old, 0, T1);
+      const reused = states(b.p, T1, null, old), fresh = states(b.p, T1, null);
+      if (reused.h !== old.h) out.differ.push(`${model} H=${H}: arrays not reused`);
+      steps(b.p, b.x, reused, 0, upto);
+      steps(b.p, b.x, fresh, 0, upto);
+      for (const k of model === "GRU" ? ["z", "r", "hh", "h"] : ["h"]) {
+        const n = (k === "h" ? upto + 1 : upto) * H;
+        for (let i = 0; i < n; i++) {
+          out.checked++;
+          if (!Object.is(reused[k][i], fresh[k][i])) { out.differ.push(`${model} H=${H} ${k}[${i}]`); break; }
+        }
+      }
+    }
+  }
+}
+console.log(JSON.stringify(out));
+"""
+
+
+def test_reused_run_storage_gives_fresh_bits(tmp_path: Path) -> None:
+    """A run on an older run's arrays (h^(-1) reset to zeros) equals one on fresh arrays."""
+    _node_ready()
+    script = tmp_path / "reuse.js"
+    script.write_text(REUSE_JS)
+    run = subprocess.run([NODE, str(script), str(WEB)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    got = json.loads(run.stdout)
+    assert got["checked"] > 10_000
+    assert not got["differ"], got["differ"]

@@ -159,10 +159,15 @@
     const key = runKey(model, s);
     let hit = runs.get(key);
     if (!hit) {
-      const cache = model === "GRU" ? G.gruStates(p, T_MAX + 1, null) : G.rnnStates(p, T_MAX + 1, null);
+      let spare = null;                                 // the oldest kept run's arrays, reused (see gruStates)
+      if (runs.size >= 6) {
+        const oldest = runs.keys().next().value;
+        spare = runs.get(oldest).cache;
+        runs.delete(oldest);
+      }
+      const cache = model === "GRU" ? G.gruStates(p, T_MAX + 1, null, spare) : G.rnnStates(p, T_MAX + 1, null, spare);
       hit = { cache, memo: new Map() };
       runs.set(key, hit);
-      if (runs.size > 6) runs.delete(runs.keys().next().value);
     }
     const cache = hit.cache;
     while (cache.done < T1) {
@@ -200,7 +205,7 @@
   // Jacobian with its singular values (per H³), in one unit: times measured in V8 at T = 1000,
   // H = 64 on grubptt.js with its WebAssembly kernels (on the plain loops a Jacobian costs about a
   // third less relative to a step), scaled so that a GRU forward step is 3.
-  const WORK = { GRU: { step: 3, bptt: 3.2, jacobian: 3 }, SimpleRNN: { step: 1.3, bptt: 1.1, jacobian: 1.9 } };
+  const WORK = { GRU: { step: 3, bptt: 3.1, jacobian: 1.9 }, SimpleRNN: { step: 1.4, bptt: 1.2, jacobian: 1.5 } };
   const workerRuns = new Map();         // the worker's kept forward runs (as runJob keeps them): steps
 
   // The worker's time per unit of WORK over this thread's, measured on past updates (smoothed):

@@ -181,14 +181,28 @@
     return withOutput(p, cache, T1, output);
   }
 
-  /** Storage for a GRU run of T1 steps, none computed yet (cache.done = 0). */
-  function gruStates(p, T1, h0) {
-    const H = p.H;
-    const cache = { model: "GRU", T: T1 - 1, H, done: 0, z: new Float64Array(T1 * H), r: new Float64Array(T1 * H),
-                    hh: new Float64Array(T1 * H), h: new Float64Array((T1 + 1) * H) };
-    if (h0) cache.h.set(h0, 0);
+  /**
+   * Storage for a GRU run of T1 steps, none computed yet (cache.done = 0).  `reuse` (optional): a
+   * run of the same model and size its owner no longer needs, whose arrays are taken over (fresh
+   * multi-MB arrays cost the browser page faults and garbage collections on every new setting;
+   * rows are written by the steps before anything reads them, only h^(−1) is set here).
+   */
+  function gruStates(p, T1, h0, reuse) {
+    const H = p.H, n = T1 * H;
+    const cache = { model: "GRU", T: T1 - 1, H, done: 0 };
+    const fits = reuse && reuse.model === "GRU" && reuse.H === H && reuse.z.length === n;
+    for (const k of ["z", "r", "hh"]) cache[k] = fits ? reuse[k] : new Float64Array(n);
+    cache.h = fits ? reuse.h : new Float64Array(n + H);
+    startState(cache, h0);
     return cache;
   }
+
+  // Row 0 of h: h^(−1) = h0, or zeros.
+  function startState(cache, h0) {
+    if (h0) cache.h.set(h0, 0);
+    else cache.h.fill(0.0, 0, cache.H);
+  }
+
 
   // Steps t = from..to−1 of (9.17) into the cache (every step before `from` already computed).
   function gruSteps(p, x, cache, from, to) {
@@ -249,11 +263,13 @@
     return withOutput(p, cache, T1, output);
   }
 
-  function rnnStates(p, T1, h0) {
-    const cache = { model: "SimpleRNN", T: T1 - 1, H: p.H, done: 0, h: new Float64Array((T1 + 1) * p.H) };
-    if (h0) cache.h.set(h0, 0);
+  function rnnStates(p, T1, h0, reuse) {                  // as gruStates
+    const n = (T1 + 1) * p.H, fits = reuse && reuse.model === "SimpleRNN" && reuse.H === p.H && reuse.h.length === n;
+    const cache = { model: "SimpleRNN", T: T1 - 1, H: p.H, done: 0, h: fits ? reuse.h : new Float64Array(n) };
+    startState(cache, h0);
     return cache;
   }
+
 
   function rnnSteps(p, x, cache, from, to) {
     const { D, H } = p;
@@ -976,9 +992,14 @@
     let run = runs.get(job.key);
     if (!run) {
       const T1 = job.x.length / p.D;
-      run = job.model === "GRU" ? gruStates(p, T1, null) : rnnStates(p, T1, null);
+      let spare = null;                                  // the oldest kept run's arrays, reused
+      if (runs.size >= 6) {
+        const oldest = runs.keys().next().value;
+        spare = runs.get(oldest);
+        runs.delete(oldest);
+      }
+      run = job.model === "GRU" ? gruStates(p, T1, null, spare) : rnnStates(p, T1, null, spare);
       runs.set(job.key, run);
-      if (runs.size > 6) runs.delete(runs.keys().next().value);
     }
     if (run.done < job.T + 1) (job.model === "GRU" ? gruSteps : rnnSteps)(p, job.x, run, run.done, job.T + 1);
     const flow = flowOf(p, prefix(p, run, job.T, job.output), job.Y, 0, null, kept.work);
