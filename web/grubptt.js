@@ -39,13 +39,38 @@
     }
   }
 
-  const sigmoid = (a) => 1.0 / (1.0 + Math.exp(-a));       // as grubptt.gru._sigmoid_ computes it
+  // e^x by the operations of kernels.wat's $exp, in the same order, so the WebAssembly kernels and
+  // these loops give the same bits (see there: clamp, k = ⌊x log₂e + ½⌋, r = x − k ln2, the Taylor
+  // polynomial of e^r to r¹³/13! by Estrin's scheme, times 2^⌊k/2⌋ 2^(k−⌊k/2⌋)).  Within 1 ulp of
+  // Math.exp over the gates' range; the kernels compute two at a time.
+  const LOG2E = 1.4426950408889634, LN2_HI = 0.6931471803691238, LN2_LO = 1.9082149292705877e-10;
+  const E = [1, 1, 0.5, 0.16666666666666666, 0.041666666666666664, 0.008333333333333333, 0.001388888888888889,
+             1.984126984126984e-4, 2.48015873015873e-5, 2.7557319223985893e-6, 2.755731922398589e-7,
+             2.505210838544172e-8, 2.08767569878681e-9, 1.6059043836821613e-10];   // 1/i!, as in kernels.wat
+  const POW2 = new Float64Array(2047);                  // POW2[k + 1023] = 2^k, k = −1022..1023, exact
+  POW2[1023] = 1.0;
+  for (let k = 1; k <= 1023; k++) { POW2[1023 + k] = 2.0 * POW2[1022 + k]; POW2[1023 - k] = 0.5 * POW2[1024 - k]; }
+  function exp(x) {
+    x = Math.min(Math.max(x, -745.2), 709.7);
+    const k = Math.floor(x * LOG2E + 0.5), r = (x - k * LN2_HI) - k * LN2_LO;
+    const r2 = r * r, r4 = r2 * r2;
+    let q = ((E[0] + E[1] * r) + (E[2] + E[3] * r) * r2) + ((E[4] + E[5] * r) + (E[6] + E[7] * r) * r2) * r4;
+    q = q + (r4 * r4) * (((E[8] + E[9] * r) + (E[10] + E[11] * r) * r2) + (E[12] + E[13] * r) * r4);
+    const k1 = Math.floor(k * 0.5);
+    return (q * POW2[(k1 | 0) + 1023]) * POW2[((k - k1) | 0) + 1023];
+  }
+  const sigmoid = (a) => 1.0 / (1.0 + exp(-a));         // σ, as grubptt.activations.sigmoid
+  // tanh(a) = 1 − 2/(e^(2a) + 1), as grubptt.activations.tanh_via_exp (to 4e-16 absolute: ĥ and y
+  // enter everything after them only through sums, differences and 1 − tanh²).
+  const tanh = (a) => 1.0 - 2.0 / (exp(a + a) + 1.0);
+  function sigmoidInto(out, a, n) { for (let i = 0; i < n; i++) out[i] = sigmoid(a[i]); }
+  function tanhInto(out, a, n) { for (let i = 0; i < n; i++) out[i] = tanh(a[i]); }
 
   // g'(ŷ) written through y = g(ŷ), as in grubptt.activations.OUTPUTS.
   function outputFn(output) {
     if (output === "identity") return [(a) => a, () => 1.0];
     if (output === "sigmoid") return [sigmoid, (y) => y * (1.0 - y)];
-    if (output === "tanh") return [Math.tanh, (y) => 1.0 - y * y];
+    if (output === "tanh") return [tanh, (y) => 1.0 - y * y];
     throw new ValueError(`output must be one of ${JSON.stringify(OUTPUTS)}, got ${JSON.stringify(output)}`);
   }
 
@@ -140,6 +165,7 @@
         v,
         mul: (out, a, m) => { const [, MT, rows, n] = mats[m]; matVec(out, 0, MT, 0, n, rows, a, 0); },
         mul2: (out1, out2, a, b, m) => { const [, MT, rows, n] = mats[m]; matVec2(out1, out2, MT, n, rows, a, b); },
+        sigmoid: sigmoidInto, tanh: tanhInto,
       };
     }
     const matNames = Object.keys(mats);
@@ -152,6 +178,8 @@
       v,
       mul: (out, a, m) => K.vecmat(e(out), e(a), off[m], mats[m][2], mats[m][3]),
       mul2: (out1, out2, a, b, m) => K.vecmat2(e(out1), e(out2), e(a), e(b), off[m], mats[m][2], mats[m][3]),
+      sigmoid: (out, a, n) => K.sigmoid(e(out), e(a), n),
+      tanh: (out, a, n) => K.tanh(e(out), e(a), n),
     };
   }
 
@@ -210,8 +238,9 @@
     const PT = transposed(p);
     const { z, r, hh, h } = cache;
     const P = products({ UzUr: [PT.UzUrRows, PT.UzUr, H, 2 * H], U: [p.U, PT.U, H, H] },
-                       { hp: H, zr: 2 * H, rh: H, uh: H });
-    const { hp: hv, zr, rh, uh } = P.v;                  // h^(t−1), h^(t−1) [Uz | Ur], r ⊙ h^(t−1), (r ⊙ h^(t−1)) U
+                       { hp: H, zr: 2 * H, gates: 2 * H, rh: H, uh: H, cand: H });
+    // h^(t−1); h^(t−1) [Uz | Ur], then [a_z | a_r]; [z | r]; r ⊙ h^(t−1); (r ⊙ h^(t−1)) U, then a_h; ĥ
+    const { hp: hv, zr, gates, rh, uh, cand } = P.v;
     const xa = new Float64Array(3 * H);
     const { Wz, Wr, W, bz, br, b } = p;
     for (let t = from; t < to; t++) {
@@ -229,16 +258,18 @@
       }
       for (let j = 0; j < H; j++) hv[j] = h[hp + j];
       P.mul(zr, hv, "UzUr");                             // h^(t−1) [Uz | Ur]
+      for (let j = 0; j < 2 * H; j++) zr[j] = xa[j] + zr[j];   // [a_z | a_r] = x [Wz | Wr] + h^(t−1) [Uz | Ur] + [bz | br]
+      P.sigmoid(gates, zr, 2 * H);                       // [z | r] = σ([a_z | a_r])
       for (let j = 0; j < H; j++) {
-        const a_z = xa[j] + zr[j];                       // a_z = x Wz + h^(t−1) Uz + bz
-        const a_r = xa[H + j] + zr[H + j];               // a_r = x Wr + h^(t−1) Ur + br
-        z[o + j] = sigmoid(a_z);                         // z = σ(a_z)
-        r[o + j] = sigmoid(a_r);                         // r = σ(a_r)
-        rh[j] = r[o + j] * h[hp + j];
+        z[o + j] = gates[j];
+        r[o + j] = gates[H + j];
+        rh[j] = gates[H + j] * h[hp + j];
       }
       P.mul(uh, rh, "U");                                // (r ⊙ h^(t−1)) U
+      for (let j = 0; j < H; j++) uh[j] = xa[2 * H + j] + uh[j];   // a_h = x W + (r ⊙ h^(t−1)) U + b
+      P.tanh(cand, uh, H);                               // ĥ = tanh(a_h)
       for (let j = 0; j < H; j++) {
-        const hhj = Math.tanh(xa[2 * H + j] + uh[j]);        // ĥ = tanh(a_h), a_h = x W + (r ⊙ h^(t−1)) U + b
+        const hhj = cand[j];
         hh[o + j] = hhj;
         h[hn + j] = h[hp + j] + z[o + j] * (hhj - h[hp + j]);   // (1 − z) ⊙ h^(t−1) + z ⊙ ĥ
       }
@@ -274,15 +305,15 @@
   function rnnSteps(p, x, cache, from, to) {
     const { D, H } = p;
     const PT = transposed(p), h = cache.h;
-    const P = products({ U: [p.U, PT.U, H, H] }, { hp: H, hu: H });
-    const { hp, hu } = P.v;                              // h^(t−1), h^(t−1) U
+    const P = products({ U: [p.U, PT.U, H, H] }, { hp: H, hu: H, hv: H });
+    const { hp, hu, hv } = P.v;                          // h^(t−1); h^(t−1) U, then a; h^(t)
     for (let t = from; t < to; t++) {
       const hn = (t + 1) * H;
       for (let j = 0; j < H; j++) hp[j] = h[t * H + j];
       P.mul(hu, hp, "U");                                // h^(t−1) U
-      for (let j = 0; j < H; j++) {                      // h^(t) = tanh(x W + h^(t−1) U + b)
-        h[hn + j] = Math.tanh(dot(x, t * D, PT.W, j * D, D) + hu[j] + p.b[j]);
-      }
+      for (let j = 0; j < H; j++) hu[j] = dot(x, t * D, PT.W, j * D, D) + hu[j] + p.b[j];   // a = x W + h^(t−1) U + b
+      P.tanh(hv, hu, H);                                 // h^(t) = tanh(a)
+      h.set(hv, hn);
     }
     cache.done = to;
   }

@@ -1,7 +1,7 @@
 ;; kernels.wat: WebAssembly SIMD (two float64 lanes) versions of grubptt.js's hottest loops.
 ;;
 ;; Compiled by web/build_kernels.js (the npm package wabt, pinned in package-lock.json) into
-;; web/grubptt_kernels.js, which embeds the bytes (base64) so that the page also works from file://.
+;; web/kernels.js, which embeds the bytes (base64) so that the page also works from file://.
 ;; grubptt.js uses these kernels when they load and its own plain loops otherwise; both give the
 ;; same bits (tests/test_web_kernels.py), because every sum here adds the same products in the
 ;; same order as the JavaScript: the two lanes are two different outputs, never two halves of
@@ -299,4 +299,58 @@
           (f64.sub (f64.load (local.get $a))
                    (f64.add (f64.mul (local.get $fv) (f64.load (local.get $w)))
                             (f64.mul (local.get $s) (f64.load (local.get $u)))))))))
+  ;; e^x in both lanes (written out in $act below), as grubptt.js's `exp`: the same operations in
+  ;; the same order, so the same bits.  x clamped to [-745.2, 709.7] (beyond, e^x is 0 or inf in float64 anyway; the clamp
+  ;; keeps the scale factors finite), k = floor(x log2(e) + 1/2), r = x - k ln2 (ln2 in two parts:
+  ;; k LN2_HI is exact), e^r by its Taylor polynomial to r^13/13! (|r| <= 0.35: the next term is
+  ;; < 4e-18 of it), then times 2^k as 2^floor(k/2) 2^(k - floor(k/2)), each factor a normal
+  ;; float64 built from its exponent bits (a result below 2^-1022 is rounded once, by the last product):
+  ;; j + 1023 + 1.5·2^52 holds j + 1023 in its lowest bits, which a shift by 52 moves into the exponent.
+  ;;
+  ;; out[i] = σ(a[i]) = 1 / (1 + e^(−a[i])) (kind 0: the gates) or tanh(a[i]) = 1 − 2 / (e^(2a[i]) + 1)
+  ;; (kind 1: ĥ, grubptt's tanh_via_exp, to 4e-16 absolute) for i < n, two at a time, an odd last one
+  ;; alone (loaded into both lanes).  e^x is written out here rather than called: V8 does not
+  ;; inline calls between WebAssembly functions, and three calls per pair cost more than the work.
+  (func $act (export "act") (param $out i32) (param $a i32) (param $n i32) (param $kind i32)
+    (local $i i32) (local $x v128) (local $k v128) (local $r v128) (local $p v128) (local $k1 v128)
+    (local $r2 v128) (local $r4 v128)
+    (block $end (loop $pairs
+      (br_if $end (i32.ge_s (local.get $i) (local.get $n)))
+      (local.set $x (if (result v128) (i32.lt_s (i32.add (local.get $i) (i32.const 1)) (local.get $n))
+                      (then (v128.load (local.get $a)))
+                      (else (v128.load64_splat (local.get $a)))))
+      (local.set $x (if (result v128) (local.get $kind)
+                      (then (f64x2.add (local.get $x) (local.get $x)))
+                      (else (f64x2.neg (local.get $x)))))
+        (local.set $x (f64x2.pmin (f64x2.pmax (local.get $x) (v128.const f64x2 -745.2 -745.2))
+                                  (v128.const f64x2 709.7 709.7)))   ;; (pmin, pmax: as Math.min, max here, NaN kept)
+        (local.set $k (f64x2.floor (f64x2.add (f64x2.mul (local.get $x) (v128.const f64x2 1.4426950408889634 1.4426950408889634))
+                                              (v128.const f64x2 0.5 0.5))))
+        (local.set $r (f64x2.sub (f64x2.sub (local.get $x) (f64x2.mul (local.get $k) (v128.const f64x2 0.6931471803691238 0.6931471803691238)))
+                                 (f64x2.mul (local.get $k) (v128.const f64x2 1.9082149292705877e-10 1.9082149292705877e-10))))
+        ;; e^r = Σ r^i/i!, i = 0..13, by Estrin's scheme: pairs c_i + c_(i+1) r, then pairs of those
+        ;; with r², r⁴, r⁸ (a chain of four multiply-adds, where Horner's rule waits on thirteen)
+        (local.set $r2 (f64x2.mul (local.get $r) (local.get $r)))
+        (local.set $r4 (f64x2.mul (local.get $r2) (local.get $r2)))
+        (local.set $p
+          (f64x2.add (f64x2.add (f64x2.add (v128.const f64x2 1 1) (f64x2.mul (v128.const f64x2 1 1) (local.get $r))) (f64x2.mul (f64x2.add (v128.const f64x2 0.5 0.5) (f64x2.mul (v128.const f64x2 0.16666666666666666 0.16666666666666666) (local.get $r))) (local.get $r2))) (f64x2.mul (f64x2.add (f64x2.add (v128.const f64x2 0.041666666666666664 0.041666666666666664) (f64x2.mul (v128.const f64x2 0.008333333333333333 0.008333333333333333) (local.get $r))) (f64x2.mul (f64x2.add (v128.const f64x2 0.001388888888888889 0.001388888888888889) (f64x2.mul (v128.const f64x2 1.984126984126984e-4 1.984126984126984e-4) (local.get $r))) (local.get $r2))) (local.get $r4)))
+        )
+        (local.set $p (f64x2.add (local.get $p) (f64x2.mul (f64x2.mul (local.get $r4) (local.get $r4))
+          (f64x2.add (f64x2.add (f64x2.add (v128.const f64x2 2.48015873015873e-5 2.48015873015873e-5) (f64x2.mul (v128.const f64x2 2.7557319223985893e-6 2.7557319223985893e-6) (local.get $r))) (f64x2.mul (f64x2.add (v128.const f64x2 2.755731922398589e-7 2.755731922398589e-7) (f64x2.mul (v128.const f64x2 2.505210838544172e-8 2.505210838544172e-8) (local.get $r))) (local.get $r2))) (f64x2.mul (f64x2.add (v128.const f64x2 2.08767569878681e-9 2.08767569878681e-9) (f64x2.mul (v128.const f64x2 1.6059043836821613e-10 1.6059043836821613e-10) (local.get $r))) (local.get $r4))))))
+        (local.set $k1 (f64x2.floor (f64x2.mul (local.get $k) (v128.const f64x2 0.5 0.5))))
+        (local.set $x (f64x2.mul (f64x2.mul (local.get $p)
+          (i64x2.shl (f64x2.add (local.get $k1) (v128.const f64x2 6755399441056767 6755399441056767)) (i32.const 52)))
+          (i64x2.shl (f64x2.add (f64x2.sub (local.get $k) (local.get $k1)) (v128.const f64x2 6755399441056767 6755399441056767))
+                     (i32.const 52))))
+      (local.set $x (if (result v128) (local.get $kind)
+                      (then (f64x2.sub (v128.const f64x2 1 1)
+                                       (f64x2.div (v128.const f64x2 2 2) (f64x2.add (local.get $x) (v128.const f64x2 1 1)))))
+                      (else (f64x2.div (v128.const f64x2 1 1) (f64x2.add (v128.const f64x2 1 1) (local.get $x))))))
+      (if (i32.lt_s (i32.add (local.get $i) (i32.const 1)) (local.get $n))
+        (then (v128.store (local.get $out) (local.get $x)))
+        (else (f64.store (local.get $out) (f64x2.extract_lane 0 (local.get $x)))))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 16)))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (br $pairs))))
 )
