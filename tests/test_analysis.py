@@ -146,10 +146,13 @@ def test_gradient_flow_matches_its_parts(model):
 @pytest.mark.parametrize("model", MODELS)
 @pytest.mark.parametrize("T, H, seed, radius, bz, output", [
     (0, 5, 0, 1.0, 0.0, "identity"), (1, 1, 1, 0.3, -1.0, "tanh"), (37, 16, 2, 1.4, 2.0, "sigmoid"),
-    (150, 64, 3, 1.0, -2.0, "identity"), (90, 33, 4, 0.6, -6.0, "tanh")])
+    (150, 64, 3, 1.0, -2.0, "identity"), (90, 33, 4, 0.6, -6.0, "tanh"), (102, 64, 5, 0.9, 1.0, "tanh"),
+    (600, 64, 6, 1.1, -1.0, "sigmoid")])
 def test_gradient_flow_fast_loop_equals_the_books_recursion(model, T, H, seed, radius, bz, output):
     """gradient_flow's own loop (two signals, factors laid out before the loop) against analysis.bptt,
-    which runs the package's recursion (grubptt.gru.dh_recursion / rnn_dh_recursion) once per signal."""
+    which runs the package's recursion (grubptt.gru.dh_recursion / rnn_dh_recursion) once per signal.
+    Its blocks of steps (51 for the GRU at H = 64, 256 for the SimpleRNN): T = 102 ends on a block's
+    edge, T = 150 and 600 do not."""
     p, c, Y = _problem(model, T=T, H=H, seed=seed, radius=radius, bz=bz, output=output)
     f = analysis.gradient_flow(p, c, Y, max_jacobians=0)
     gd = analysis.grad_dense(p, c, Y)

@@ -228,6 +228,11 @@ class GradientFlow:
         return np.full_like(self.last_norm, np.nan)
 
 
+# Steps per block of the loops below: the block's factors and products, ~32k numbers each, stay in
+# the core's cache and are reused block after block, instead of ~10 MB of fresh pages per update.
+_FLOW_BLOCK_ELEMS = 1 << 15
+
+
 def _gru_flow(params: GRUParams, cache: GRUCache, gd: np.ndarray):
     """(9.22) for two error signals at once: the Explore widget's inner loop, arranged for speed.
 
@@ -236,43 +241,49 @@ def _gru_flow(params: GRUParams, cache: GRUCache, gd: np.ndarray):
     h^(t) as (T+1, H) arrays (row T is 0: nothing follows h^(T)).  The same sums as
     :func:`grubptt.gru.dh_recursion` (tests/test_analysis.py compares them), arranged for this
     size (H ≤ 128, two rows), where numpy's per-call cost is most of the time: the δ-free
-    factors of every step are computed before the loop, already laid out like their products
-    (a ufunc on equal, contiguous shapes costs a third of one that broadcasts into a strided
-    slice); the update- and reset-gate terms of signal 0 are two GEMMs after the loop.
+    factors of a block of steps are computed before its loop, already laid out like their
+    products (a ufunc on equal, contiguous shapes costs a third of one that broadcasts into a
+    strided slice); the update- and reset-gate terms of signal 0 are two GEMMs per block.
     dh^(-1) (no loss reads h^(-1), nothing plots it) is not computed.
     """
     T1, H, dt = cache.T + 1, cache.H, gd.dtype
     z, r = cache.zr_tm[:, :, :H], cache.zr_tm[:, :, H:]                        # (T+1, 1, H)
     hh, h_prev = cache.hh_tm, cache.h_tm[:-1]
-    # f[s] (5, 2, H), the same for both signals: δ times f[s, 0:3] gives ∂L/∂a_h, the carry and
-    # ∂L/∂a_z; ∂L/∂(r ⊙ h^(s-1)) times f[s, 3:5] gives ∂L/∂a_r and the candidate term.
-    f = np.empty((T1, 5, 2, H), dtype=dt)
-    f[:, 0] = np.subtract(1.0, hh * hh) * z                                    # z ⊙ tanh'(a_h)
-    f[:, 1] = 1.0 - z                                                           # 1 − z
-    f[:, 2] = (hh - h_prev) * z * (1.0 - z)                                     # (ĥ − h^(s-1)) ⊙ σ'(a_z)
-    f[:, 3] = (1.0 - r) * r * h_prev                                            # h^(s-1) ⊙ σ'(a_r)
-    f[:, 4] = r
-    g = np.empty((T1, 5, 2, H), dtype=dt)                                       # the products, slot by slot
     U_T, Uz_T, Ur_T = (np.ascontiguousarray(m.T) for m in (params.U, params.Uz, params.Ur))
     dh = np.empty((T1 + 1, 2, H), dtype=dt)                                     # dh[s] = dh^(s-1)
     dh[T1] = gd[T1 - 1]
-    d_rh, reset = np.empty((2, 2, H), dtype=dt)                                 # ∂L/∂(r ⊙ h^(s-1)); scratch
-    steps = zip(dh[2:][::-1], f[1:, 0:3][::-1], f[1:, 3:5][::-1], g[1:][::-1], dh[1:T1][::-1],
-                gd[:-1][::-1], strict=True)
-    for delta, f_d, f_r, g_s, back, gd_prev in steps:                           # s = T .. 1
-        np.multiply(delta, f_d, out=g_s[0:3])
-        np.dot(g_s[0], U_T, out=d_rh)
-        np.multiply(d_rh, f_r, out=g_s[3:5])
-        np.dot(g_s[2], Uz_T, out=back)                                          # update gate
-        back += np.dot(g_s[3], Ur_T, out=reset)                                 # reset gate
-        back += g_s[1]                                                          # carry
-        back += g_s[4]                                                          # candidate
-        back[0] += gd_prev
     terms = np.zeros((4, T1, H), dtype=dt)                                      # row T stays 0
-    np.matmul(g[1:, 2, 0], Uz_T, out=terms[0, :-1])
-    terms[1, :-1] = g[1:, 4, 0]
-    np.matmul(g[1:, 3, 0], Ur_T, out=terms[2, :-1])
-    terms[3, :-1] = g[1:, 1, 0]
+    block = max(1, _FLOW_BLOCK_ELEMS // (10 * H))
+    # f[i] (5, 2, H), the same for both signals: δ times f[i, 0:3] gives ∂L/∂a_h, the carry and
+    # ∂L/∂a_z; ∂L/∂(r ⊙ h^(s-1)) times f[i, 3:5] gives ∂L/∂a_r and the candidate term.  g[i]: the
+    # products, slot by slot.
+    f, g = np.empty((2, block, 5, 2, H), dtype=dt)
+    d_rh, reset = np.empty((2, 2, H), dtype=dt)                                 # ∂L/∂(r ⊙ h^(s-1)); scratch
+    for hi in range(T1, 1, -block):                                             # steps lo..hi−1, going back
+        lo = max(1, hi - block)
+        k = hi - lo
+        zb, rb = z[lo:hi], r[lo:hi]
+        f[:k, 0] = np.subtract(1.0, hh[lo:hi] ** 2) * zb                       # z ⊙ tanh'(a_h)
+        f[:k, 1] = 1.0 - zb                                                     # 1 − z
+        f[:k, 2] = (hh[lo:hi] - h_prev[lo:hi]) * zb * (1.0 - zb)                # (ĥ − h^(s-1)) ⊙ σ'(a_z)
+        f[:k, 3] = (1.0 - rb) * rb * h_prev[lo:hi]                              # h^(s-1) ⊙ σ'(a_r)
+        f[:k, 4] = rb
+        steps = zip(dh[lo + 1:hi + 1][::-1], f[:k, 0:3][::-1], f[:k, 3:5][::-1], g[:k][::-1],
+                    dh[lo:hi][::-1], gd[lo - 1:hi - 1][::-1], strict=True)
+        for delta, f_d, f_r, g_s, back, gd_prev in steps:                       # s = hi−1 .. lo
+            np.multiply(delta, f_d, out=g_s[0:3])
+            np.dot(g_s[0], U_T, out=d_rh)
+            np.multiply(d_rh, f_r, out=g_s[3:5])
+            np.dot(g_s[2], Uz_T, out=back)                                      # update gate
+            back += np.dot(g_s[3], Ur_T, out=reset)                             # reset gate
+            back += g_s[1]                                                      # carry
+            back += g_s[4]                                                      # candidate
+            back[0] += gd_prev
+        at = slice(lo - 1, hi - 1)                                              # the terms at h^(s-1)
+        np.matmul(g[:k, 2, 0], Uz_T, out=terms[0, at])
+        terms[1, at] = g[:k, 4, 0]
+        np.matmul(g[:k, 3, 0], Ur_T, out=terms[2, at])
+        terms[3, at] = g[:k, 1, 0]
     return dh[1:], dict(zip(("update_gate", "candidate", "reset_gate", "carry"), terms, strict=True))
 
 
@@ -280,23 +291,27 @@ def _rnn_flow(params: RNNParams, cache: RNNCache, gd: np.ndarray):
     """(7.15) for the same two error signals as :func:`_gru_flow`, arranged the same way.
 
     dh^(s-1) = (dh^(s) ⊙ f'(a^(s))) Uᵀ + grad_dense^(s-1); the recurrent term of signal 0 is one
-    GEMM after the loop.  Returns dh (T+1, 2, H) and {"recurrent": (T+1, H)} (row T is 0).
+    GEMM per block.  Returns dh (T+1, 2, H) and {"recurrent": (T+1, H)} (row T is 0).
     """
     T1, H, dt = cache.T + 1, cache.H, gd.dtype
     _, df = HIDDEN[cache.activation]
-    fprime = np.empty((T1, 2, H), dtype=dt)
-    fprime[:] = df(cache.h_tm[1:])                                              # f'(a^(s)) for both signals
-    da = np.empty((T1, 2, H), dtype=dt)                                         # ∂L/∂a^(s)
     U_T = np.ascontiguousarray(params.U.T)
     dh = np.empty((T1 + 1, 2, H), dtype=dt)                                     # dh[s] = dh^(s-1)
     dh[T1] = gd[T1 - 1]
-    steps = zip(dh[2:][::-1], fprime[1:][::-1], da[1:][::-1], dh[1:T1][::-1], gd[:-1][::-1], strict=True)
-    for delta, fp, da_s, back, gd_prev in steps:                                # s = T .. 1
-        np.multiply(delta, fp, out=da_s)
-        np.dot(da_s, U_T, out=back)
-        back[0] += gd_prev
     rec = np.zeros((T1, H), dtype=dt)
-    np.matmul(da[1:, 0], U_T, out=rec[:-1])
+    block = max(1, _FLOW_BLOCK_ELEMS // (2 * H))
+    fprime, da = np.empty((2, block, 2, H), dtype=dt)       # f'(a^(s)) for both signals; ∂L/∂a^(s)
+    for hi in range(T1, 1, -block):                                             # steps lo..hi−1, going back
+        lo = max(1, hi - block)
+        k = hi - lo
+        fprime[:k] = df(cache.h_tm[lo + 1:hi + 1])
+        steps = zip(dh[lo + 1:hi + 1][::-1], fprime[:k][::-1], da[:k][::-1], dh[lo:hi][::-1],
+                    gd[lo - 1:hi - 1][::-1], strict=True)
+        for delta, fp, da_s, back, gd_prev in steps:                            # s = hi−1 .. lo
+            np.multiply(delta, fp, out=da_s)
+            np.dot(da_s, U_T, out=back)
+            back[0] += gd_prev
+        np.matmul(da[:k, 0], U_T, out=rec[lo - 1:hi - 1])                       # the terms at h^(s-1)
     return dh[1:], {"recurrent": rec}
 
 
