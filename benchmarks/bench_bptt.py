@@ -350,13 +350,19 @@ def app_calls(base, repeats: int, budget: float) -> tuple[list[str], list[str]]:
             "|---|---|---:|---:|---:|"]
     checks = []
 
+    ws = g.Workspace()
+
     def train_step(mod, p, x, Y):
-        return mod.backward(p, mod.forward(p, x, output="identity"), Y, terms=False)
+        # As grubptt.train.train makes it: one Workspace for the loop (the baseline package has
+        # none; its process-global pool did the same job).
+        kw = {"workspace": ws} if mod is g else {}
+        return mod.backward(p, mod.forward(p, x, output="identity", **kw), Y, terms=False, **kw)
 
     def widget(mod, p, x, Y):                        # one sequence: x[0], Y[0]
         return mod.analysis.gradient_flow(p, mod.forward(p, x[0], output="identity"), Y[0], max_jacobians=40)
 
-    calls = (("training step (forward + backward, terms=False)", train_step, TRAINING_SIZES),
+    calls = (("training step (train.train's: forward + backward, terms=False, one Workspace)", train_step,
+              TRAINING_SIZES),
              ("Explore widget (forward + gradient_flow, 40 Jacobians)", widget, [WIDGET_SIZE]))
     for label, fn, sizes in calls:
         for size in sizes:

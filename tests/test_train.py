@@ -117,6 +117,30 @@ def test_training_is_deterministic():
     np.testing.assert_array_equal(a.loss, b.loss)
 
 
+def test_training_with_its_workspace_equals_fresh_memory():
+    # train() reuses one grubptt.Workspace for the GRU's forward and backward: the same steps
+    # written out with fresh arrays must give the same history, bit for bit (a cache or grads
+    # overwritten too early would change the losses, the norms or the parameters).
+    task = train.HoldMarked(length=12, mark_by=3)
+    p = analysis.make_gru(6, input_size=2, output_size=1, seed=4)
+    h = train.train(p, task, steps=12, batch=5, clip=0.5, eval_every=4, eval_size=3, seed=9)
+    rng = np.random.default_rng(9)
+    task.sample(3, rng)                                  # the held-out batch comes first
+    q, opt, losses, norms = p.copy(), train.Adam(1e-2), [], []
+    for _ in range(12):
+        x, Y = task.sample(5, rng)
+        c = grubptt.forward(q, x)
+        losses.append(grubptt.loss(c, Y) * (1.0 / (5 * task.length)))   # as train() scales it
+        g = grubptt.backward(q, c, Y, terms=False).params
+        g, norm = train.clip_by_norm(type(g)(**{n: v / 5 for n, v in g.arrays().items()}), 0.5)
+        norms.append(norm)
+        opt.step(q, g)
+    np.testing.assert_array_equal(h.loss, losses)
+    np.testing.assert_array_equal(h.grad_norm, norms)
+    for name in q.names:
+        np.testing.assert_array_equal(getattr(h.params, name), getattr(q, name), err_msg=name)
+
+
 def test_train_rejects_mismatched_sizes():
     with pytest.raises(ValueError, match="D = 2 inputs"):
         train.train(analysis.make_gru(4, input_size=1, output_size=1), train.HoldMarked(8, 2), steps=1)

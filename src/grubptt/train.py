@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import gru
 from .activations import check_output_name
 from .dense import loss
-from .models import model_of
+from .models import GRU, model_of
 from .params import GRUParams
 from .rnn import RNNParams
 from .validation import check_params, finite_number, positive_int
+from .workspace import Workspace
 
 __all__ = ["HoldMarked", "grad_norm", "clip_by_norm", "GD", "Adam", "History", "train", "evaluate"]
 
@@ -222,8 +224,19 @@ def train(params: Params, task: HoldMarked, *, steps: int = 500, batch: int = 32
         raise TypeError(f"optimizer must have a step(params, grads) method, got {type(optimizer).__name__}")
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, got {type(callback).__name__}")
-    fwd = model.forward
-    bwd = (lambda p, c, Y: model.backward(p, c, Y, terms=False)) if model.name == "GRU" else model.backward
+    if model is GRU:
+        # The loop owns one workspace: each step's cache is used up before the next forward, and
+        # without it glibc hands the step's pages back and the next step faults them in again
+        # (N = 32, T+1 = 80, H = 16: ~1100 page faults, 9.7 instead of 6.7 ms a step).
+        ws = Workspace()
+
+        def fwd(p, x, output):
+            return gru.forward(p, x, output=output, workspace=ws)
+
+        def bwd(p, c, Y):
+            return gru.backward(p, c, Y, terms=False, workspace=ws)
+    else:
+        fwd, bwd = model.forward, model.backward
     if params.input_size != task.input_size or params.output_size != task.output_size:
         raise ValueError(f"the task has D = {task.input_size} inputs and O = {task.output_size} outputs "
                          f"per step; params have D = {params.input_size}, O = {params.output_size}")
