@@ -5,7 +5,8 @@ Without one, every call asks the operating system for fresh memory, and the firs
 fresh page costs a page fault and zeroing: at (N, T+1, H) = (64, 200, 256) that is several hundred
 MB per forward + backward and a large share of their time (``benchmarks/README.md``).  A loop
 that calls forward and backward again and again at one size (training, a benchmark) can pass the
-same workspace every time, so that only the first call pays.
+same workspace every time, so that only the first call pays; :func:`grubptt.train.train` does
+(chapter 12's steps are small, but glibc hands their freed pages back after every step).
 
 The price is aliasing, which is why it is opt-in and explicit: the arrays of a cache (and of the
 grads) made with a workspace live in it, and the next forward (backward) with the same workspace
