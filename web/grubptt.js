@@ -137,6 +137,13 @@
         p._T.UzUrRows = transpose(p._T.UzUr, 2 * p.H, p.H);   // [Uz | Ur] itself (H × 2H), for the kernels
       }
       p._T.V = transpose(p.V, p.H, p.O);
+      if (p.Wz) {                                        // [Wz | Wr | W] (D × 3H) and its transpose
+        p._T.W3T = new Float64Array(3 * p.H * p.D);
+        p._T.W3T.set(p._T.Wz, 0);
+        p._T.W3T.set(p._T.Wr, p.H * p.D);
+        p._T.W3T.set(p._T.W, 2 * p.H * p.D);
+        p._T.W3 = transpose(p._T.W3T, 3 * p.H, p.D);
+      }
     }
     return p._T;
   }
@@ -237,28 +244,23 @@
     const { D, H } = p;
     const PT = transposed(p);
     const { z, r, hh, h } = cache;
-    const P = products({ UzUr: [PT.UzUrRows, PT.UzUr, H, 2 * H], U: [p.U, PT.U, H, H] },
-                       { hp: H, zr: 2 * H, gates: 2 * H, rh: H, uh: H, cand: H });
-    // h^(t−1); h^(t−1) [Uz | Ur], then [a_z | a_r]; [z | r]; r ⊙ h^(t−1); (r ⊙ h^(t−1)) U, then a_h; ĥ
-    const { hp: hv, zr, gates, rh, uh, cand } = P.v;
-    const xa = new Float64Array(3 * H);
-    const { Wz, Wr, W, bz, br, b } = p;
+    const P = products({ UzUr: [PT.UzUrRows, PT.UzUr, H, 2 * H], U: [p.U, PT.U, H, H],
+                         W3: [PT.W3, PT.W3T, D, 3 * H] },
+                       { xv: D, xa: 3 * H, hp: H, zr: 2 * H, gates: 2 * H, rh: H, uh: H, cand: H });
+    // x^(t); x^(t) [Wz | Wr | W]; h^(t−1); h^(t−1) [Uz | Ur], then [a_z | a_r]; [z | r]; r ⊙ h^(t−1);
+    // (r ⊙ h^(t−1)) U, then a_h; ĥ
+    const { xv, xa, hp: hv, zr, gates, rh, uh, cand } = P.v;
+    const { bz, br, b } = p;
     for (let t = from; t < to; t++) {
       const o = t * H, hp = t * H, hn = (t + 1) * H;          // h row t = h^(t−1), row t+1 = h^(t)
-      // The input projections x [Wz | Wr | W] + [bz | br | b], row-major: xa += x_i · (row i of W*),
-      // contiguous in j (D is small: a call per entry cost more).
-      xa.set(bz, 0); xa.set(br, H); xa.set(b, 2 * H);
-      for (let i = 0; i < D; i++) {
-        const xi = x[t * D + i], w = i * H;
-        for (let j = 0; j < H; j++) {
-          xa[j] += xi * Wz[w + j];
-          xa[H + j] += xi * Wr[w + j];
-          xa[2 * H + j] += xi * W[w + j];
-        }
-      }
+      for (let i = 0; i < D; i++) xv[i] = x[t * D + i];
+      P.mul(xa, xv, "W3");                               // x^(t) [Wz | Wr | W]: the input projections
       for (let j = 0; j < H; j++) hv[j] = h[hp + j];
       P.mul(zr, hv, "UzUr");                             // h^(t−1) [Uz | Ur]
-      for (let j = 0; j < 2 * H; j++) zr[j] = xa[j] + zr[j];   // [a_z | a_r] = x [Wz | Wr] + h^(t−1) [Uz | Ur] + [bz | br]
+      for (let j = 0; j < H; j++) {                      // [a_z | a_r] = x [Wz | Wr] + [bz | br] + h^(t−1) [Uz | Ur]
+        zr[j] = xa[j] + bz[j] + zr[j];
+        zr[H + j] = xa[H + j] + br[j] + zr[H + j];
+      }
       P.sigmoid(gates, zr, 2 * H);                       // [z | r] = σ([a_z | a_r])
       for (let j = 0; j < H; j++) {
         z[o + j] = gates[j];
@@ -266,7 +268,7 @@
         rh[j] = gates[H + j] * h[hp + j];
       }
       P.mul(uh, rh, "U");                                // (r ⊙ h^(t−1)) U
-      for (let j = 0; j < H; j++) uh[j] = xa[2 * H + j] + uh[j];   // a_h = x W + (r ⊙ h^(t−1)) U + b
+      for (let j = 0; j < H; j++) uh[j] = xa[2 * H + j] + b[j] + uh[j];   // a_h = x W + b + (r ⊙ h^(t−1)) U
       P.tanh(cand, uh, H);                               // ĥ = tanh(a_h)
       for (let j = 0; j < H; j++) {
         const hhj = cand[j];
@@ -305,13 +307,15 @@
   function rnnSteps(p, x, cache, from, to) {
     const { D, H } = p;
     const PT = transposed(p), h = cache.h;
-    const P = products({ U: [p.U, PT.U, H, H] }, { hp: H, hu: H, hv: H });
-    const { hp, hu, hv } = P.v;                          // h^(t−1); h^(t−1) U, then a; h^(t)
+    const P = products({ U: [p.U, PT.U, H, H], W: [p.W, PT.W, D, H] }, { xv: D, xw: H, hp: H, hu: H, hv: H });
+    const { xv, xw, hp, hu, hv } = P.v;                  // x^(t); x^(t) W; h^(t−1); h^(t−1) U, then a; h^(t)
     for (let t = from; t < to; t++) {
       const hn = (t + 1) * H;
+      for (let i = 0; i < D; i++) xv[i] = x[t * D + i];
+      P.mul(xw, xv, "W");                                // x^(t) W
       for (let j = 0; j < H; j++) hp[j] = h[t * H + j];
       P.mul(hu, hp, "U");                                // h^(t−1) U
-      for (let j = 0; j < H; j++) hu[j] = dot(x, t * D, PT.W, j * D, D) + hu[j] + p.b[j];   // a = x W + h^(t−1) U + b
+      for (let j = 0; j < H; j++) hu[j] = xw[j] + p.b[j] + hu[j];   // a = x W + b + h^(t−1) U
       P.tanh(hv, hu, H);                                 // h^(t) = tanh(a)
       h.set(hv, hn);
     }
