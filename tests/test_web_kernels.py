@@ -99,6 +99,16 @@ def _compare(folder: Path, tmp_path: Path) -> dict:
     return json.loads(run.stdout)
 
 
+def _run_js(tmp_path: Path, source: str, *args: str) -> dict:
+    """Run a Node script (given the web folder and args) and return the JSON it prints."""
+    _node_ready()
+    script = tmp_path / "script.js"
+    script.write_text(source)
+    run = subprocess.run([NODE, str(script), str(WEB), *args], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout)
+
+
 def test_kernels_js_holds_the_compiled_wat() -> None:
     """web/kernels.js's embedded bytes are web/kernels.wat compiled by the pinned wabt."""
     _node_ready()
@@ -155,7 +165,6 @@ def test_singular_values_in_pairs(tmp_path: Path) -> None:
     numpy's singular values, also for zero, rank-deficient and strongly graded matrices."""
     import numpy as np
 
-    _node_ready()
     rng = np.random.default_rng(12)
     mats = []
     for n in (1, 2, 3, 8, 17, 64):
@@ -168,12 +177,7 @@ def test_singular_values_in_pairs(tmp_path: Path) -> None:
     mats += [a, np.zeros((8, 8)), zero_diagonal, graded, np.eye(8)]
     file = tmp_path / "mats.json"
     file.write_text(json.dumps([[m.shape[0], m.ravel().tolist()] for m in mats]))
-    script = tmp_path / "pairs.js"
-    script.write_text(PAIRS_JS)
-    run = subprocess.run([NODE, str(script), str(WEB), str(file)], capture_output=True, text=True,
-                         timeout=120)
-    assert run.returncode == 0, run.stderr
-    got = json.loads(run.stdout)
+    got = _run_js(tmp_path, PAIRS_JS, str(file))
     checked = 0
     for i, m in enumerate(mats):
         want = np.linalg.svd(m, compute_uv=False)
@@ -218,11 +222,30 @@ console.log(JSON.stringify(out));
 
 def test_reused_run_storage_gives_fresh_bits(tmp_path: Path) -> None:
     """A run on an older run's arrays (h^(-1) reset to zeros) equals one on fresh arrays."""
-    _node_ready()
-    script = tmp_path / "reuse.js"
-    script.write_text(REUSE_JS)
-    run = subprocess.run([NODE, str(script), str(WEB)], capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0, run.stderr
-    got = json.loads(run.stdout)
+    got = _run_js(tmp_path, REUSE_JS)
     assert got["checked"] > 10_000
     assert not got["differ"], got["differ"]
+
+
+# runJob with named parameters: sent once (job.p), then omitted (p null) by later jobs; a job
+# naming parameters that were never sent fails clearly.
+PARAMS_JS = COMPARE_JS.split("const shapes =")[0] + r"""
+const { p, x, Y } = problem(8, 4, 4, 30, 3);
+const kept = { runs: new Map(), params: new Map(), work: {} }, plain = { runs: new Map(), work: {} };
+const job = (extra) => ({ kind: "flows", model: "GRU", key: "k", x, T: 29, output: "identity", Y, ...extra });
+const first = G.runJob(job({ pkey: "a", p }), kept)[0];
+const again = G.runJob(job({ key: "k2", pkey: "a", p: null }), kept)[0];
+const fresh = G.runJob(job({ p }), plain)[0];
+let missing = "";
+try { G.runJob(job({ key: "k3", pkey: "b", p: null }), kept); } catch (err) { missing = err.message; }
+const same = (a, b) => a.dh_norm.every((v, i) => Object.is(v, b.dh_norm[i]));
+const out = { same: same(first, fresh) && same(again, fresh), kept: kept.params.size, missing };
+console.log(JSON.stringify(out));
+"""
+
+
+def test_jobs_name_their_parameters(tmp_path: Path) -> None:
+    """A job may omit parameters sent before under the same key; an unknown key is an error."""
+    got = _run_js(tmp_path, PARAMS_JS)
+    assert got["same"] and got["kept"] == 1
+    assert "parameters b were not sent" in got["missing"]

@@ -109,7 +109,7 @@
   // same jobs run here, one after the other: the numbers are the same either way.
 
   let worker = null;
-  const pending = new Map(), local = { runs: new Map(), work: {} };   // the jobs' state when run here
+  const pending = new Map(), local = { runs: new Map(), params: new Map(), work: {} };   // the jobs' state when run here
   let nextId = 1, workerMs = 0;
   try {
     if (typeof Worker === "function" && script) {
@@ -135,6 +135,12 @@
     try { job.resolve(G.runJob(job.job, local)[0]); } catch (err) { job.reject(err); }
   }
 
+  // A job's parameters (job.p, named by job.pkey) cross to the worker once: it keeps the last
+  // PARAMS_KEPT by key (grubptt.runJob), and a later job with a key it has is posted without
+  // them (each copy was ~100 kB per message, and the worker transposed them again per job).
+  // This thread remembers fewer keys than the worker keeps, in the order the worker saw them.
+  const PARAMS_KEPT = 8, workerParams = [];
+
   /** Run a job on the worker (typed arrays in `transfer` are moved, not copied) or here. */
   function submit(job, transfer = []) {
     return new Promise((resolve, reject) => {
@@ -142,7 +148,15 @@
       if (!worker) { runHere(entry); return; }
       const id = nextId++;
       pending.set(id, entry);
-      worker.postMessage({ id, job }, transfer);
+      let posted = job;
+      if (job.pkey !== undefined) {
+        if (workerParams.includes(job.pkey)) posted = { ...job, p: null };
+        else {
+          workerParams.push(job.pkey);
+          if (workerParams.length > PARAMS_KEPT / 2) workerParams.shift();
+        }
+      }
+      worker.postMessage({ id, job: posted }, transfer);
     });
   }
 
@@ -253,7 +267,8 @@
         workerRuns.set(k, Math.max(workerRuns.get(k) || 0, s.T + 1));
         if (workerRuns.size > 6) workerRuns.delete(workerRuns.keys().next().value);
       }
-      waits.push(submit({ kind: "flows", model: other, key: runKey(other, s), p: jobParams(param(other)), x,
+      waits.push(submit({ kind: "flows", model: other, key: runKey(other, s), pkey: runKey(other, s),
+                          p: jobParams(param(other)), x,
                           T: s.T, output: s.output, Y: targets() })
         .then((f) => { flows[other] = keep(otherKey, f); }));
     } else flows[other] = flowCache.get(otherKey);
@@ -273,7 +288,8 @@
     const svParams = jobParams(p, shown === "GRU" ? ["U", "Uz", "Ur", "V"] : ["U", "V"]);   // what J^(t) reads
     const post = (steps, cache) => {                      // the worker's Jacobians of these steps
       const rows = G.jacobianRows(cache, steps);
-      waits.push(submit({ kind: "sv", model: shown, p: svParams, rows, K: steps.length }, [rows.buffer])
+      waits.push(submit({ kind: "sv", model: shown, pkey: `${runKey(shown, s)}|sv`, p: svParams, rows,
+                          K: steps.length }, [rows.buffer])
         .then((sv) => steps.forEach((t, k) => memo.set(t, sv.subarray(k * s.H, (k + 1) * s.H)))));
     };
     const t0 = performance.now(), w0 = workerMs;
@@ -496,7 +512,7 @@
     forget(what) {
       if (what === "flows" || what === "all") flowCache.clear();
       if (what === "jacobians") for (const r of runs.values()) r.memo.clear();
-      if (what === "all") { runs.clear(); workerRuns.clear(); submit({ kind: "forget" }); }
+      if (what === "all") { runs.clear(); workerRuns.clear(); workerParams.length = 0; submit({ kind: "forget" }); }
     },
     /** "worker" while a Web Worker shares the work, "main thread" where none could start. */
     get mode() { return worker ? "worker" : "main thread"; },

@@ -12,7 +12,8 @@
 "use strict";
 importScripts("kernels.js", "grubptt.js");       // kernels.js first: grubptt.js uses it when it loaded
 
-const kept = { runs: new Map(), work: {} };   // forward runs this thread keeps (by the explorer's key), scratch
+// forward runs and parameters this thread keeps (by the explorer's keys), scratch
+const kept = { runs: new Map(), params: new Map(), work: {} };
 
 self.onmessage = (e) => {
   const { id, job } = e.data;

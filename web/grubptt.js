@@ -1013,12 +1013,13 @@
    *     run over all of x is kept in `kept.runs` (a Map) by key and computed only as far as T
    *     (a prefix); `kept.work` holds the scratch arrays;
    *   {kind: "sv", model, p, rows, K}: rowsSingularValues;
-   *   {kind: "forget"}: drop the kept runs.
+   *   {kind: "forget"}: drop the kept runs (and parameters).
+   * Jobs may name their parameters (pkey) and then omit them (p null) once sent: see jobParamsOf.
    */
   function runJob(job, kept) {
     const runs = kept.runs;
-    if (job.kind === "forget") { runs.clear(); return [null, []]; }
-    const p = job.p;
+    if (job.kind === "forget") { runs.clear(); if (kept.params) kept.params.clear(); return [null, []]; }
+    const p = jobParamsOf(job, kept);
     if (job.kind === "sv") {
       const sv = rowsSingularValues(p, job.model, job.rows, job.K);
       return [sv, [sv.buffer]];
@@ -1039,6 +1040,21 @@
     if (run.done < job.T + 1) (job.model === "GRU" ? gruSteps : rnnSteps)(p, job.x, run, run.done, job.T + 1);
     const flow = flowOf(p, prefix(p, run, job.T, job.output), job.Y, 0, null, kept.work);
     return [flow, [flow.dh_norm.buffer, flow.last_gain.buffer, ...Object.values(flow.term_norms).map((a) => a.buffer)]];
+  }
+
+  // A job's parameters: job.p, kept by job.pkey in kept.params (a Map, the last 8) when both are
+  // given, so that later jobs may name them without sending them (job.p null) and reuse their
+  // transposes; the sender keeps track of which keys it may omit (web/explorer.js).
+  function jobParamsOf(job, kept) {
+    if (job.pkey === undefined || !kept.params) return job.p;
+    let p = kept.params.get(job.pkey);
+    if (!p) {
+      if (!job.p) throw new Error(`runJob: parameters ${job.pkey} were not sent`);
+      p = job.p;
+      kept.params.set(job.pkey, p);
+      if (kept.params.size > 8) kept.params.delete(kept.params.keys().next().value);
+    }
+    return p;
   }
 
   // ------------------------------------------------------------------------------------------
