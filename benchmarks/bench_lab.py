@@ -120,6 +120,9 @@ def sched_seconds(pids: list[int]) -> tuple[float, float]:
 
     From schedstat (ns, not 10 ms clock ticks): the first field is time on a CPU, the second time
     spent runnable but waiting for one, i.e. what other processes on the machine cost the kernel.
+    Only threads alive at both readings count: a thread that ends during the move is missed (the
+    explorer's update runs on the kernel's main thread; until 0e7e51d its Jacobians ran on a
+    short-lived worker thread, whose ~11 ms per update these columns did not show).
     """
     cpu = wait = 0
     for pid in pids:
