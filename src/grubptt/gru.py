@@ -29,7 +29,7 @@ from .activations import check_output_name, fast_tanh
 from .cache import PATHS, TERMS, GRUCache, GRUGrads, caller_layout
 from .dense import dense_backward, dense_forward, loss
 from .params import GRUParams
-from .validation import check_cache, check_h0, check_params, check_sequence
+from .validation import check_cache, check_grad_dense, check_h0, check_params, check_sequence
 from .workspace import Workspace, new_array, stamp
 
 __all__ = ["forward", "backward", "loss", "dh_recursion", "GRUCache", "GRUGrads", "TERMS", "PATHS"]
@@ -112,13 +112,16 @@ def dh_recursion(params: GRUParams, cache: GRUCache, grad_dense: np.ndarray, *, 
                  workspace: Workspace | None = None):
     """The recursion (9.22) for a given grad_dense^(t), time-major (T+1, N, H).
 
-    Returns ``(dh, rec, d_az, d_ar, d_ah)``: dh (T+2, N, H) with dh[t + 1] = dh^(t) and
-    dh[0] = dh^(-1); rec, the four recurrent terms (dict of (T+2, N, H) arrays indexed
+    For a cache of one sequence (N = 1), grad_dense may also be (T+1, S, H): S error signals
+    sent back through the same sequence at once (the Explore measurements send two); N below
+    is then S.  Returns ``(dh, rec, d_az, d_ar, d_ah)``: dh (T+2, N, H) with dh[t + 1] = dh^(t)
+    and dh[0] = dh^(-1); rec, the four recurrent terms (dict of (T+2, N, H) arrays indexed
     like dh, the last row 0: nothing follows h^(T)) when ``terms``, else None; ∂L/∂a_z,
     ∂L/∂a_r and ∂L/∂a_h of every step, (T+1, N, H) each.  ``params`` and ``cache`` must
     be checked.  With a ``workspace``, all of these live in it until its next backward.
     """
-    H, N, T1 = cache.H, cache.N, cache.T + 1
+    H, T1 = cache.H, cache.T + 1
+    N = check_grad_dense(grad_dense, T1, cache.N, H)
     dt = grad_dense.dtype
     zr, hh, h = cache.zr_tm, cache.hh_tm, cache.h_tm
     g = new_array(workspace, "g", (5, T1 + 1, N, H), dt)            # g[slot, s]: the slots above
