@@ -23,6 +23,8 @@ time t, row 0 holds h^(-1) (dh^(-1)).  Chapters: ``book/02_forward.ipynb`` to
 
 from __future__ import annotations
 
+from itertools import chain
+
 import numpy as np
 
 from .activations import check_output_name, fast_tanh
@@ -136,14 +138,17 @@ def dh_recursion(params: GRUParams, cache: GRUCache, grad_dense: np.ndarray, *, 
     per_step_gates = terms and N * H >= _SMALL_STEP                 # else both gate terms after the loop
     upd, res = _gate_terms(workspace, T1, N, H, dt) if per_step_gates else (None, None)
     d_rh, reset = np.empty((2, N, H), dtype=dt)                     # ∂L/∂(r ⊙ h^(s-1)); a scratch row
+    no_loss = np.zeros((N, H), dtype=dt)
     for hi in range(T1, 0, -block):                                 # blocks of steps lo..hi−1, going back
         lo = max(0, hi - block)
         k = hi - lo
         _delta_free_factors(zr[lo:hi], hh[lo:hi], h[lo:hi], H, f_delta[:k], f_rh[:k])
-        # Step s = hi−1 down to lo: δ = dh^(s) (row s + 1), written: dh^(s-1) (row s).
+        # Step s = hi−1 down to lo: δ = dh^(s) (row s + 1), written: dh^(s-1) (row s), which also
+        # receives grad_dense^(s-1) (none for h^(-1): no loss reads it).
+        dense_prev = chain(grad_dense[max(lo, 1) - 1:hi - 1][::-1], [no_loss] if lo == 0 else [])
         steps = zip(range(hi - 1, lo - 1, -1), dh[lo + 1:hi + 1][::-1], dh[lo:hi][::-1], g_steps[lo:hi][::-1],
-                    f_delta[k - 1::-1], f_rh[k - 1::-1], strict=True)
-        for s, delta, back, g_s, f_d, f_r in steps:
+                    f_delta[k - 1::-1], f_rh[k - 1::-1], dense_prev, strict=True)
+        for s, delta, back, g_s, f_d, f_r, gd_prev in steps:
             np.multiply(delta, f_d, out=g_s[:3])                        # carry, ∂L/∂a_h, ∂L/∂a_z
             np.dot(g_s[_D_AH], U_T, out=d_rh)                           # ∂L/∂(r ⊙ h) = ∂L/∂a_h Uᵀ
             np.multiply(d_rh, f_r, out=g_s[3:])                         # ∂L/∂a_r, candidate
@@ -154,8 +159,7 @@ def dh_recursion(params: GRUParams, cache: GRUCache, grad_dense: np.ndarray, *, 
                 np.add(np.dot(g_s[_D_AZ], Uz_T, out=upd[s]), np.dot(g_s[_D_AR], Ur_T, out=res[s]), out=back)
             back += g_s[_CANDIDATE]
             back += g_s[_CARRY]
-            if s > 0:                                                   # no loss reads h^(-1)
-                back += grad_dense[s - 1]
+            back += gd_prev
     d_az, d_ar, d_ah = g[_D_AZ, :T1], g[_D_AR, :T1], g[_D_AH, :T1]
     rec = None
     if terms:
