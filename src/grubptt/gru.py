@@ -123,7 +123,7 @@ def dh_recursion(params: GRUParams, cache: GRUCache, grad_dense: np.ndarray, *, 
     be checked.  With a ``workspace``, all of these live in it until its next backward.
     """
     H, T1 = cache.H, cache.T + 1
-    N = check_grad_dense(grad_dense, T1, cache.N, H)
+    N, n_seq = check_grad_dense(grad_dense, T1, cache.N, H), cache.N   # N rows: n_seq sequences or signals
     dt = grad_dense.dtype
     zr, hh, h = cache.zr_tm, cache.hh_tm, cache.h_tm
     g = new_array(workspace, "g", (5, T1 + 1, N, H), dt)            # g[slot, s]: the slots above
@@ -142,7 +142,10 @@ def dh_recursion(params: GRUParams, cache: GRUCache, grad_dense: np.ndarray, *, 
     for hi in range(T1, 0, -block):                                 # blocks of steps lo..hi−1, going back
         lo = max(0, hi - block)
         k = hi - lo
-        _delta_free_factors(zr[lo:hi], hh[lo:hi], h[lo:hi], H, f_delta[:k], f_rh[:k])
+        _delta_free_factors(zr[lo:hi], hh[lo:hi], h[lo:hi], H, f_delta[:k, :, :n_seq], f_rh[:k, :, :n_seq])
+        if n_seq < N:                                               # signals: the same factors for each
+            f_delta[:k, :, n_seq:] = f_delta[:k, :, :n_seq]
+            f_rh[:k, :, n_seq:] = f_rh[:k, :, :n_seq]
         # Step s = hi−1 down to lo: δ = dh^(s) (row s + 1), written: dh^(s-1) (row s), which also
         # receives grad_dense^(s-1) (none for h^(-1): no loss reads it).
         dense_prev = chain(grad_dense[max(lo, 1) - 1:hi - 1][::-1], [no_loss] if lo == 0 else [])
