@@ -23,15 +23,13 @@ time t, row 0 holds h^(-1) (dh^(-1)).  Chapters: ``book/02_forward.ipynb`` to
 
 from __future__ import annotations
 
-from itertools import chain
-
 import numpy as np
 
 from .activations import check_output_name, fast_tanh
 from .cache import PATHS, TERMS, GRUCache, GRUGrads, caller_layout
 from .dense import dense_backward, dense_forward, loss
 from .params import GRUParams
-from .validation import check_cache, check_grad_dense, check_h0, check_params, check_sequence
+from .validation import check_cache, check_h0, check_params, check_sequence
 from .workspace import Workspace, new_array, stamp
 
 __all__ = ["forward", "backward", "loss", "dh_recursion", "GRUCache", "GRUGrads", "TERMS", "PATHS"]
@@ -114,16 +112,13 @@ def dh_recursion(params: GRUParams, cache: GRUCache, grad_dense: np.ndarray, *, 
                  workspace: Workspace | None = None):
     """The recursion (9.22) for a given grad_dense^(t), time-major (T+1, N, H).
 
-    For a cache of one sequence (N = 1), grad_dense may also be (T+1, S, H): S error signals
-    sent back through the same sequence at once (the Explore measurements send two); N below
-    is then S.  Returns ``(dh, rec, d_az, d_ar, d_ah)``: dh (T+2, N, H) with dh[t + 1] = dh^(t)
-    and dh[0] = dh^(-1); rec, the four recurrent terms (dict of (T+2, N, H) arrays indexed
+    Returns ``(dh, rec, d_az, d_ar, d_ah)``: dh (T+2, N, H) with dh[t + 1] = dh^(t) and
+    dh[0] = dh^(-1); rec, the four recurrent terms (dict of (T+2, N, H) arrays indexed
     like dh, the last row 0: nothing follows h^(T)) when ``terms``, else None; ∂L/∂a_z,
     ∂L/∂a_r and ∂L/∂a_h of every step, (T+1, N, H) each.  ``params`` and ``cache`` must
     be checked.  With a ``workspace``, all of these live in it until its next backward.
     """
-    H, T1 = cache.H, cache.T + 1
-    N, n_seq = check_grad_dense(grad_dense, T1, cache.N, H), cache.N   # N rows: n_seq sequences or signals
+    H, N, T1 = cache.H, cache.N, cache.T + 1
     dt = grad_dense.dtype
     zr, hh, h = cache.zr_tm, cache.hh_tm, cache.h_tm
     g = new_array(workspace, "g", (5, T1 + 1, N, H), dt)            # g[slot, s]: the slots above
@@ -138,20 +133,14 @@ def dh_recursion(params: GRUParams, cache: GRUCache, grad_dense: np.ndarray, *, 
     per_step_gates = terms and N * H >= _SMALL_STEP                 # else both gate terms after the loop
     upd, res = _gate_terms(workspace, T1, N, H, dt) if per_step_gates else (None, None)
     d_rh, reset = np.empty((2, N, H), dtype=dt)                     # ∂L/∂(r ⊙ h^(s-1)); a scratch row
-    no_loss = np.zeros((N, H), dtype=dt)
     for hi in range(T1, 0, -block):                                 # blocks of steps lo..hi−1, going back
         lo = max(0, hi - block)
         k = hi - lo
-        _delta_free_factors(zr[lo:hi], hh[lo:hi], h[lo:hi], H, f_delta[:k, :, :n_seq], f_rh[:k, :, :n_seq])
-        if n_seq < N:                                               # signals: the same factors for each
-            f_delta[:k, :, n_seq:] = f_delta[:k, :, :n_seq]
-            f_rh[:k, :, n_seq:] = f_rh[:k, :, :n_seq]
-        # Step s = hi−1 down to lo: δ = dh^(s) (row s + 1), written: dh^(s-1) (row s), which also
-        # receives grad_dense^(s-1) (none for h^(-1): no loss reads it).
-        dense_prev = chain(grad_dense[max(lo, 1) - 1:hi - 1][::-1], [no_loss] if lo == 0 else [])
+        _delta_free_factors(zr[lo:hi], hh[lo:hi], h[lo:hi], H, f_delta[:k], f_rh[:k])
+        # Step s = hi−1 down to lo: δ = dh^(s) (row s + 1), written: dh^(s-1) (row s).
         steps = zip(range(hi - 1, lo - 1, -1), dh[lo + 1:hi + 1][::-1], dh[lo:hi][::-1], g_steps[lo:hi][::-1],
-                    f_delta[k - 1::-1], f_rh[k - 1::-1], dense_prev, strict=True)
-        for s, delta, back, g_s, f_d, f_r, gd_prev in steps:
+                    f_delta[k - 1::-1], f_rh[k - 1::-1], strict=True)
+        for s, delta, back, g_s, f_d, f_r in steps:
             np.multiply(delta, f_d, out=g_s[:3])                        # carry, ∂L/∂a_h, ∂L/∂a_z
             np.dot(g_s[_D_AH], U_T, out=d_rh)                           # ∂L/∂(r ⊙ h) = ∂L/∂a_h Uᵀ
             np.multiply(d_rh, f_r, out=g_s[3:])                         # ∂L/∂a_r, candidate
@@ -162,7 +151,8 @@ def dh_recursion(params: GRUParams, cache: GRUCache, grad_dense: np.ndarray, *, 
                 np.add(np.dot(g_s[_D_AZ], Uz_T, out=upd[s]), np.dot(g_s[_D_AR], Ur_T, out=res[s]), out=back)
             back += g_s[_CANDIDATE]
             back += g_s[_CARRY]
-            back += gd_prev
+            if s > 0:                                                   # no loss reads h^(-1)
+                back += grad_dense[s - 1]
     d_az, d_ar, d_ah = g[_D_AZ, :T1], g[_D_AR, :T1], g[_D_AH, :T1]
     rec = None
     if terms:

@@ -17,8 +17,7 @@ from .activations import HIDDEN, check_activation_name, check_output_name
 from .cache import Grads, caller_layout, new_cache_id
 from .dense import dense_backward, dense_forward
 from .params import ParamsBase, init_params
-from .validation import check_cache, check_grad_dense, check_h0, check_params, check_sequence, int_in_range
-from .workspace import Workspace, new_array
+from .validation import check_cache, check_h0, check_params, check_sequence, int_in_range
 
 __all__ = ["RNNParams", "RNNCache", "RNNGrads", "init_rnn_params", "rnn_forward", "rnn_backward",
            "RNN_TERMS", "rnn_step_jacobian", "rnn_dh_recursion"]
@@ -108,25 +107,19 @@ class RNNGrads(Grads):
     params: RNNParams
 
 
-def rnn_dh_recursion(params: RNNParams, cache: RNNCache, grad_dense: np.ndarray, *, terms: bool = False,
-                     workspace: Workspace | None = None):
+def rnn_dh_recursion(params: RNNParams, cache: RNNCache, grad_dense: np.ndarray, *, terms: bool = False):
     """dh^(t) = grad_dense^(t) + (dh^(t+1) ⊙ f'(a^(t+1))) Uᵀ for a given time-major grad_dense.
 
     Returns ``(dh, rec, da)`` indexed like :func:`grubptt.gru.dh_recursion`: dh (T+2, N, H) with
     dh[t + 1] = dh^(t); rec = {"recurrent": (T+2, N, H)} (row t + 1: the recurrent term at h^(t))
-    or None; da = ∂L/∂a (T+1, N, H).  As there, grad_dense may carry S signals (T+1, S, H)
-    through a one-sequence cache, and with a ``workspace`` the results live in it.
+    or None; da = ∂L/∂a (T+1, N, H).
     """
     _, df = HIDDEN[cache.activation]
-    T1, H = cache.T + 1, cache.H
-    N = check_grad_dense(grad_dense, T1, cache.N, H)
-    dt = grad_dense.dtype
-    dh = new_array(workspace, "rnn_dh", (T1 + 1, N, H), dt)
-    rec = new_array(workspace, "rnn_rec", (T1 + 1, N, H), dt)
-    rec[T1] = 0.0                                   # nothing follows h^(T)
+    T1 = cache.T + 1
+    dh = np.empty((T1 + 1, *grad_dense.shape[1:]), dtype=grad_dense.dtype)
+    rec = np.zeros_like(dh)
     dh[T1] = grad_dense[T1 - 1]
-    da = new_array(workspace, "rnn_da", (T1, N, H), dt)
-    da[...] = df(cache.h_tm[1:])                    # f'(a^(s)) for all s at once; × dh^(s) in the loop
+    da = df(cache.h_tm[1:])                         # f'(a^(s)) for all s at once; × dh^(s) in the loop
     U_T = params.U.T
     for s in range(T1 - 1, -1, -1):                 # δ = dh^(s)
         da[s] *= dh[s + 1]

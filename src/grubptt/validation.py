@@ -16,8 +16,7 @@ import numpy as np
 from .workspace import check_current
 
 __all__ = ["positive_int", "int_in_range", "finite_number", "float_dtype", "as_array", "check_params",
-           "check_sequence", "check_h0", "check_targets", "check_cache", "check_grad_dense", "check_grads",
-           "check_finite"]
+           "check_sequence", "check_h0", "check_targets", "check_cache", "check_grads", "check_finite"]
 
 
 def _is_int(v) -> bool:
@@ -198,16 +197,6 @@ def check_cache(params, cache, kind: type, fn: str = "backward") -> None:
                          f"got D={cache.D}, H={cache.H}, O={cache.O}")
     raise ValueError(f"cache was computed with other parameter values than the params given to {fn} "
                      "(or the params were changed in place after the forward pass): run forward again")
-
-
-def check_grad_dense(grad_dense: np.ndarray, T1: int, N: int, H: int) -> int:
-    """A time-major grad_dense for a recursion over a cache of N sequences: (T+1, N, H), or, when
-    N = 1, (T+1, S, H) for S signals through the one sequence.  Returns its number of rows."""
-    rows = grad_dense.shape[1] if isinstance(grad_dense, np.ndarray) and grad_dense.ndim == 3 else -1
-    if rows < 1 or grad_dense.shape != (T1, rows, H) or N not in (1, rows):
-        want = f"(T+1, N, H) = ({T1}, {N}, {H})" + (f" or ({T1}, S, {H})" if N == 1 else "")
-        raise ValueError(f"grad_dense must have shape {want}, got {np.shape(grad_dense)}")
-    return rows
 
 
 def check_grads(grads, cache, kind: type) -> None:
