@@ -23,7 +23,7 @@ import numpy as np
 from .activations import check_output_name
 from .cache import GRUCache, caller_layout, time_major
 from .dense import dense_backward
-from .models import check_pair, model_of
+from .models import GRU, check_pair, model_of
 from .numeric import row_norms
 from .params import GRUParams, init_params
 from .rnn import HIDDEN, RNNCache, RNNParams, init_rnn_params
@@ -328,7 +328,7 @@ def gradient_flow(params: Params, cache: Cache, Y: np.ndarray, *,
     if cache.batched:
         raise ValueError("gradient_flow takes an unbatched cache (x of shape (T+1, D))")
     gd = dense_backward(params, cache, Y).grad_dense[:, 0]             # (T+1, H)
-    dh, rec = (_gru_flow if isinstance(params, GRUParams) else _rnn_flow)(params, cache, gd)
+    dh, rec = (_gru_flow if model is GRU else _rnn_flow)(params, cache, gd)
     parts = {"grad_dense": gd, **rec}
     keys, name = model.terms, model.name
     ts = sample_steps(cache.T, max_jacobians)
